@@ -1,0 +1,83 @@
+// Structure-first loader: memory-maps the model, walks the protobuf wire format
+// and parses only the graph structure with protobuf. Large tensor payloads are
+// left in the map and referenced by offset (see PayloadRef), so loading time and
+// memory grow with the graph, not with the weights. Weight files of external
+// data are never opened here.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "zonnx/limits.h"
+
+namespace zonnx {
+
+// Read-only memory map of a whole file (empty files are allowed and map to nothing).
+class MappedFile {
+ public:
+  static std::shared_ptr<MappedFile> open(const std::string& path);  // throws ModelError
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }
+  uint64_t size() const { return size_; }
+  std::string_view bytes(uint64_t offset, uint64_t length) const;  // bounds-checked, throws std::out_of_range
+  const std::string& path() const { return path_; }
+
+ private:
+  MappedFile() = default;
+  std::string path_;
+  const uint8_t* data_ = nullptr;
+  uint64_t size_ = 0;
+};
+
+// Where an elided tensor payload lives in the mapped model file.
+struct PayloadRef {
+  int field = 0;        // TensorProto field number the bytes belong to (9 raw_data, 4 float_data, ...)
+  uint64_t offset = 0;  // byte offset of the payload (after tag and length) in the file
+  uint64_t length = 0;  // payload length in bytes
+};
+
+// The private field number used to mark an elided payload inside a parsed
+// TensorProto (kept by protobuf as an unknown field, so it travels with the
+// tensor when the proto is copied or moved).
+constexpr int kElidedPayloadField = 536870001;
+
+// If `tensor`'s data was left in the mapped file, where it is.
+std::optional<PayloadRef> elided_payload(const onnx::TensorProto& tensor);
+
+struct LoadOptions {
+  Limits limits;
+};
+
+struct LoadedModel {
+  std::string path;                      // as given by the user
+  std::shared_ptr<MappedFile> file;      // keeps elided payloads readable
+  onnx::ModelProto proto;                // structure; big payloads marked with kElidedPayloadField
+  uint64_t elided_tensors = 0;           // how many payloads stayed in the map
+  uint64_t elided_bytes = 0;             // their total size
+  uint64_t parsed_bytes = 0;             // bytes handed to protobuf
+};
+
+// Loads `path`. Throws ModelError (file + cause) for anything unreadable:
+// missing file, not a regular file, too big, malformed wire format, limits hit.
+LoadedModel load_model(const std::string& path, const LoadOptions& options = {});
+
+// Same, from bytes already in memory (tests, fuzzing). `name` is used in errors.
+LoadedModel load_model_from_bytes(std::string_view bytes, const std::string& name,
+                                  const LoadOptions& options = {});
+
+// The bytes of a tensor's payload: from the proto when inline, from the map
+// when elided. Returns nullopt for external data (never read here) or when the
+// tensor has no raw_data-style payload. Throws ModelError when a reference
+// points outside the file.
+std::optional<std::string_view> tensor_raw_bytes(const LoadedModel& model,
+                                                 const onnx::TensorProto& tensor);
+
+}  // namespace zonnx

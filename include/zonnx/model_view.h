@@ -1,0 +1,176 @@
+// The model view: what the rule engine and the report see of a loaded model.
+// Graph structure (main graph, If/Loop/Scan bodies, model-local functions),
+// value types with shapes after shape inference and user bindings, constants,
+// and producer/consumer links.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "zonnx/loader.h"
+
+namespace zonnx {
+
+// One dimension: a static value (>= 0), a named dynamic dim ("batch"), or unknown.
+struct Dim {
+  int64_t value = -1;
+  std::string param;
+  bool is_static() const { return value >= 0; }
+  static Dim of(int64_t v) { return Dim{v, {}}; }
+  static Dim named(std::string p) { return Dim{-1, std::move(p)}; }
+};
+
+struct ValueType {
+  enum class Kind { Unknown, Tensor, SparseTensor, Sequence, Map, Optional, Opaque };
+  Kind kind = Kind::Unknown;
+  int32_t elem_type = 0;   // onnx TensorProto::DataType code; may be newer than libonnx 1.12 knows
+  bool has_shape = false;  // false: rank unknown
+  std::vector<Dim> dims;
+
+  int rank() const { return has_shape ? static_cast<int>(dims.size()) : -1; }
+  bool is_static() const;  // has_shape and every dim static
+};
+
+// Name of an element type code ("float32", "float16", "bfloat16", "int64",
+// "float8e4m3fn", ...; "type<N>" for codes nobody knows).
+std::string elem_type_name(int32_t code);
+// Bytes per element, 0 for strings/unknown, fractional types (int4) round up per element pair.
+double elem_type_size(int32_t code);
+
+struct GraphInfo {
+  std::string path;          // "main", "main/If_3.then_branch", "function:local.MyFn"
+  const onnx::GraphProto* proto = nullptr;  // null for function bodies
+  const onnx::FunctionProto* function = nullptr;
+  int parent = -1;           // enclosing graph index (-1 for main and functions)
+  int depth = 0;             // 0 for main and function bodies
+  size_t owner_node = SIZE_MAX;  // node (index in nodes()) whose attribute holds this graph
+};
+
+struct NodeInfo {
+  size_t index = 0;          // position in ModelView::nodes()
+  int graph = 0;             // index into ModelView::graphs()
+  const onnx::NodeProto* proto = nullptr;
+  std::string domain;        // normalised: "ai.onnx" for "" and "ai.onnx"
+  int64_t domain_opset = 0;  // opset imported for the node's domain in its model/function (0: none)
+  int since_version = 0;     // resolved operator version (0: unknown op)
+
+  const std::string& op_type() const { return proto->op_type(); }
+  const std::string& name() const { return proto->name(); }
+  bool is_onnx() const { return domain == "ai.onnx"; }
+};
+
+struct OpsetImport {
+  std::string domain;  // "ai.onnx" for the default domain
+  int64_t version = 0;
+};
+
+struct IoInfo {
+  std::string name;
+  ValueType type;
+};
+
+struct OpCount {
+  std::string domain;
+  std::string op_type;
+  uint64_t count = 0;
+};
+
+struct ModelFacts {
+  std::string path;
+  uint64_t file_size = 0;
+  int64_t ir_version = 0;
+  std::string producer_name;
+  std::string producer_version;
+  std::string domain;
+  int64_t model_version = 0;
+  std::string doc_string;
+  std::string graph_name;
+  std::vector<OpsetImport> opsets;                                // in file order
+  std::vector<std::pair<std::string, std::string>> metadata;      // in file order
+  std::vector<IoInfo> inputs;   // graph inputs that are not initializers
+  std::vector<IoInfo> outputs;
+  uint64_t initializer_count = 0;
+  uint64_t initializer_bytes = 0;      // declared payload bytes (inline, mapped and external)
+  uint64_t external_tensors = 0;       // initializers stored as external data
+  uint64_t node_count = 0;             // all nodes, nested graphs and functions included
+  uint64_t graph_count = 0;            // main + nested
+  uint64_t function_count = 0;         // model-local functions
+  std::vector<OpCount> op_histogram;   // sorted by count desc, then domain, op
+  int64_t onnx_opset() const;          // ai.onnx opset (0 if none)
+};
+
+// Binding of graph input shapes given on the command line.
+struct InputShape {
+  std::string name;   // input name; empty when given by index
+  int index = -1;     // zDLC --shapeInformation index; -1 when given by name
+  std::vector<int64_t> dims;  // -1 keeps the dim dynamic
+};
+
+// Parses "NAME:1x3x224x224" (--input-shape). Throws UsageError.
+InputShape parse_input_shape(const std::string& spec);
+// Parses zDLC's "0:1x3x224x224,1:-1x100" (--shapeInformation). Throws UsageError.
+std::vector<InputShape> parse_shape_information(const std::string& spec);
+
+struct ViewOptions {
+  std::vector<InputShape> input_shapes;
+  bool infer_shapes = true;
+};
+
+class ModelView {
+ public:
+  // Builds the view; runs onnx shape inference (plus zonnx's schemas past
+  // opset 17) on the loaded proto. Throws ModelError for structural problems
+  // (cycles, undefined inputs, nesting too deep) and UsageError for bindings
+  // that name no input.
+  static ModelView build(LoadedModel model, const ViewOptions& options = {});
+
+  const LoadedModel& model() const { return *model_; }
+  const ModelFacts& facts() const { return facts_; }
+  const std::vector<GraphInfo>& graphs() const { return graphs_; }
+  const std::vector<NodeInfo>& nodes() const { return nodes_; }
+  // Notes about the view itself (e.g. "shape inference failed for node X: ...").
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // Type of a value as seen from `graph` (outer scopes included); null if unknown.
+  const ValueType* type_of(int graph, const std::string& name) const;
+  // Initializer or Constant-node tensor for a value as seen from `graph`; null if not constant.
+  const onnx::TensorProto* constant_of(int graph, const std::string& name) const;
+  // Small constant contents (little-endian raw_data decoded portably). nullopt
+  // when not constant, not readable (external, too big) or not that kind of type.
+  std::optional<std::vector<int64_t>> constant_ints(int graph, const std::string& name) const;
+  std::optional<std::vector<double>> constant_floats(int graph, const std::string& name) const;
+  // Node producing a value in `graph` or an outer scope; SIZE_MAX for graph
+  // inputs, initializers and unknown names.
+  size_t producer(int graph, const std::string& name) const;
+  // Nodes (indices) consuming a value produced in `graph`, including uses in nested graphs.
+  const std::vector<size_t>& consumers(int graph, const std::string& name) const;
+
+  // The type of input/output `i` of a node (null if absent or unknown).
+  const ValueType* input_type(const NodeInfo& node, int i) const;
+  const ValueType* output_type(const NodeInfo& node, int i) const;
+
+ private:
+  struct Scope {
+    std::unordered_map<std::string, ValueType> types;
+    std::unordered_map<std::string, const onnx::TensorProto*> constants;
+    std::unordered_map<std::string, size_t> producers;
+    std::unordered_map<std::string, std::vector<size_t>> consumers;
+  };
+  friend class ModelViewBuilder;
+  std::unique_ptr<LoadedModel> model_;  // heap: nodes and graphs point into its proto
+  ModelFacts facts_;
+  std::vector<GraphInfo> graphs_;
+  std::vector<NodeInfo> nodes_;
+  std::vector<Scope> scopes_;  // one per graph
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace zonnx

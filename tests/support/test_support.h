@@ -1,0 +1,57 @@
+// Helpers shared by the tests: paths of bundled and shared models, building
+// small models in memory, running the zonnx binary.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <string>
+#include <vector>
+
+namespace zonnx::test {
+
+std::string source_dir();                 // checkout root
+std::string bundled_model(const std::string& file);  // models/<file>
+// ../shared, or "" when it is not there (tests that need it call GTEST_SKIP).
+std::string shared_dir();
+std::string zonnx_binary();
+
+// A fresh empty directory under the system temp dir, removed at exit.
+std::string temp_dir();
+void write_file(const std::string& path, const std::string& bytes);
+std::string read_file(const std::string& path);
+
+// Result of running the zonnx binary with arguments (no shell).
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+RunResult run_zonnx(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+
+// Small model builder for tests: a single graph at an opset.
+class ModelBuilder {
+ public:
+  explicit ModelBuilder(int opset = 13, int ir_version = 8);
+  // Adds a graph input "name" of type elem (onnx code) and shape (-1 = dynamic "d<i>", use
+  // named() for a named dim).
+  ModelBuilder& input(const std::string& name, int elem, const std::vector<int64_t>& shape);
+  ModelBuilder& output(const std::string& name, int elem, const std::vector<int64_t>& shape);
+  ModelBuilder& output(const std::string& name);  // type left to inference
+  ModelBuilder& initializer_floats(const std::string& name, const std::vector<int64_t>& dims, float fill = 0.5f);
+  ModelBuilder& initializer_ints(const std::string& name, const std::vector<int64_t>& values);
+  onnx::NodeProto& node(const std::string& op, const std::vector<std::string>& inputs,
+                        const std::vector<std::string>& outputs, const std::string& name = "");
+  onnx::ModelProto& proto() { return model_; }
+  std::string bytes() const;
+  std::string save(const std::string& path) const;  // returns path
+
+ private:
+  onnx::ModelProto model_;
+};
+
+void set_attr(onnx::NodeProto& node, const std::string& name, int64_t value);
+void set_attr(onnx::NodeProto& node, const std::string& name, float value);
+void set_attr(onnx::NodeProto& node, const std::string& name, const std::string& value);
+void set_attr(onnx::NodeProto& node, const std::string& name, const std::vector<int64_t>& values);
+
+}  // namespace zonnx::test
