@@ -7,11 +7,11 @@
 namespace zonnx {
 
 enum ExitCode : int {
-  kExitOk = 0,            // report produced, no gate failed
-  kExitGateFailed = 1,    // a --fail-on / --min-nnpa-coverage gate failed
-  kExitUsage = 2,         // bad command line
-  kExitBadModel = 3,      // model unreadable or invalid
-  kExitNotConvertible = 4 // conversion impossible (nothing written)
+  kExitOk = 0,             // report produced, no gate failed
+  kExitGateFailed = 1,     // a --fail-on / --min-nnpa-coverage gate failed
+  kExitUsage = 2,          // bad command line
+  kExitBadModel = 3,       // model unreadable or invalid
+  kExitNotConvertible = 4  // conversion impossible (nothing written)
 };
 
 // The model file cannot be read or is not a valid ONNX model. Always names the

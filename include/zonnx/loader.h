@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "zonnx/limits.h"
 
@@ -21,6 +22,9 @@ namespace zonnx {
 class MappedFile {
  public:
   static std::shared_ptr<MappedFile> open(const std::string& path);  // throws ModelError
+  // An in-memory copy of `bytes` behaving like a mapped file named `name`
+  // (load_model_from_bytes: elided payloads must outlive the caller's buffer).
+  static std::shared_ptr<MappedFile> copy_of(std::string_view bytes, const std::string& name);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -35,9 +39,18 @@ class MappedFile {
   std::string path_;
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
+  bool mapped_ = false;  // data_ comes from mmap (else from owned_)
+  std::string owned_;
 };
 
-// Where an elided tensor payload lives in the mapped model file.
+// Where an elided tensor payload lives in the mapped model file. The bytes
+// keep their wire encoding, which for each field is:
+//   9 raw_data, 4 float_data, 10 double_data: fixed-width little-endian values
+//     (packed float/double use the same layout as raw_data);
+//   5 int32_data, 7 int64_data, 11 uint64_data: packed varints (see
+//     decode_packed_varints);
+//   6 string_data: the whole run of string_data fields, tags and lengths
+//     included; `offset` is the first tag (see decode_string_data).
 struct PayloadRef {
   int field = 0;        // TensorProto field number the bytes belong to (9 raw_data, 4 float_data, ...)
   uint64_t offset = 0;  // byte offset of the payload (after tag and length) in the file
@@ -49,20 +62,30 @@ struct PayloadRef {
 // tensor when the proto is copied or moved).
 constexpr int kElidedPayloadField = 536870001;
 
-// If `tensor`'s data was left in the mapped file, where it is.
+// If `tensor`'s data was left in the mapped file, where it is (raw_data first
+// when a tensor has more than one elided field).
 std::optional<PayloadRef> elided_payload(const onnx::TensorProto& tensor);
+// Every elided field of `tensor`, in the order of the markers.
+std::vector<PayloadRef> elided_payloads(const onnx::TensorProto& tensor);
+
+// Decodes a packed varint payload (int32_data, int64_data, uint64_data) into
+// two's-complement values; nullopt when truncated or a varint overflows.
+std::optional<std::vector<int64_t>> decode_packed_varints(std::string_view bytes);
+// Decodes an elided string_data range (a run of field-6 entries) into the
+// strings; nullopt when malformed. The views point into `bytes`.
+std::optional<std::vector<std::string_view>> decode_string_data(std::string_view bytes);
 
 struct LoadOptions {
   Limits limits;
 };
 
 struct LoadedModel {
-  std::string path;                      // as given by the user
-  std::shared_ptr<MappedFile> file;      // keeps elided payloads readable
-  onnx::ModelProto proto;                // structure; big payloads marked with kElidedPayloadField
-  uint64_t elided_tensors = 0;           // how many payloads stayed in the map
-  uint64_t elided_bytes = 0;             // their total size
-  uint64_t parsed_bytes = 0;             // bytes handed to protobuf
+  std::string path;                  // as given by the user
+  std::shared_ptr<MappedFile> file;  // keeps elided payloads readable
+  onnx::ModelProto proto;            // structure; big payloads marked with kElidedPayloadField
+  uint64_t elided_tensors = 0;       // how many payloads stayed in the map
+  uint64_t elided_bytes = 0;         // their total size
+  uint64_t parsed_bytes = 0;         // bytes handed to protobuf
 };
 
 // Loads `path`. Throws ModelError (file + cause) for anything unreadable:
@@ -77,7 +100,10 @@ LoadedModel load_model_from_bytes(std::string_view bytes, const std::string& nam
 // when elided. Returns nullopt for external data (never read here) or when the
 // tensor has no raw_data-style payload. Throws ModelError when a reference
 // points outside the file.
-std::optional<std::string_view> tensor_raw_bytes(const LoadedModel& model,
-                                                 const onnx::TensorProto& tensor);
+// Inline raw_data and any elided field are returned; inline typed fields
+// (float_data, int64_data, ...) are not (read them from the proto). For an
+// elided typed field the bytes use the encoding described at PayloadRef:
+// check elided_payload(tensor)->field before interpreting them.
+std::optional<std::string_view> tensor_raw_bytes(const LoadedModel& model, const onnx::TensorProto& tensor);
 
 }  // namespace zonnx

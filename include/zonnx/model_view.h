@@ -46,17 +46,17 @@ std::string elem_type_name(int32_t code);
 double elem_type_size(int32_t code);
 
 struct GraphInfo {
-  std::string path;          // "main", "main/If_3.then_branch", "function:local.MyFn"
+  std::string path;                         // "main", "main/If_3.then_branch", "function:local.MyFn"
   const onnx::GraphProto* proto = nullptr;  // null for function bodies
   const onnx::FunctionProto* function = nullptr;
-  int parent = -1;           // enclosing graph index (-1 for main and functions)
-  int depth = 0;             // 0 for main and function bodies
+  int parent = -1;               // enclosing graph index (-1 for main and functions)
+  int depth = 0;                 // 0 for main and function bodies
   size_t owner_node = SIZE_MAX;  // node (index in nodes()) whose attribute holds this graph
 };
 
 struct NodeInfo {
-  size_t index = 0;          // position in ModelView::nodes()
-  int graph = 0;             // index into ModelView::graphs()
+  size_t index = 0;  // position in ModelView::nodes()
+  int graph = 0;     // index into ModelView::graphs()
   const onnx::NodeProto* proto = nullptr;
   std::string domain;        // normalised: "ai.onnx" for "" and "ai.onnx"
   int64_t domain_opset = 0;  // opset imported for the node's domain in its model/function (0: none)
@@ -93,24 +93,24 @@ struct ModelFacts {
   int64_t model_version = 0;
   std::string doc_string;
   std::string graph_name;
-  std::vector<OpsetImport> opsets;                                // in file order
-  std::vector<std::pair<std::string, std::string>> metadata;      // in file order
-  std::vector<IoInfo> inputs;   // graph inputs that are not initializers
+  std::vector<OpsetImport> opsets;                            // in file order
+  std::vector<std::pair<std::string, std::string>> metadata;  // in file order
+  std::vector<IoInfo> inputs;                                 // graph inputs that are not initializers
   std::vector<IoInfo> outputs;
   uint64_t initializer_count = 0;
-  uint64_t initializer_bytes = 0;      // declared payload bytes (inline, mapped and external)
-  uint64_t external_tensors = 0;       // initializers stored as external data
-  uint64_t node_count = 0;             // all nodes, nested graphs and functions included
-  uint64_t graph_count = 0;            // main + nested
-  uint64_t function_count = 0;         // model-local functions
-  std::vector<OpCount> op_histogram;   // sorted by count desc, then domain, op
-  int64_t onnx_opset() const;          // ai.onnx opset (0 if none)
+  uint64_t initializer_bytes = 0;     // declared payload bytes (inline, mapped and external)
+  uint64_t external_tensors = 0;      // initializers stored as external data
+  uint64_t node_count = 0;            // all nodes, nested graphs and functions included
+  uint64_t graph_count = 0;           // main + nested
+  uint64_t function_count = 0;        // model-local functions
+  std::vector<OpCount> op_histogram;  // sorted by count desc, then domain, op
+  int64_t onnx_opset() const;         // ai.onnx opset (0 if none)
 };
 
 // Binding of graph input shapes given on the command line.
 struct InputShape {
-  std::string name;   // input name; empty when given by index
-  int index = -1;     // zDLC --shapeInformation index; -1 when given by name
+  std::string name;           // input name; empty when given by index
+  int index = -1;             // zDLC --shapeInformation index; -1 when given by name
   std::vector<int64_t> dims;  // -1 keeps the dim dynamic
 };
 

@@ -22,27 +22,27 @@ enum class Placement { Nnpa, Cpu, Unsupported };
 std::string_view placement_name(Placement p);  // "nnpa", "cpu", "unsupported"
 
 struct RuleInfo {
-  std::string id;         // stable: "nnpa.element-type", "cpu.unsupported-op", ...
-  Placement outcome;      // what failing this rule means for the node
-  std::string title;      // plain words
-  std::string hint;       // how to fix or work around it
-  std::string source;     // the onnx-mlir fact it encodes (file / function / doc)
+  std::string id;      // stable: "nnpa.element-type", "cpu.unsupported-op", ...
+  Placement outcome;   // what failing this rule means for the node
+  std::string title;   // plain words
+  std::string hint;    // how to fix or work around it
+  std::string source;  // the onnx-mlir fact it encodes (file / function / doc)
 };
 const std::vector<RuleInfo>& rule_catalog();
 const RuleInfo* find_rule(std::string_view id);
 
 struct Reason {
-  std::string rule;       // a RuleInfo::id
-  std::string message;    // onnx-mlir's wording where it has one, with the failing values
-  std::string hint;       // fix hint (defaults to the rule's)
+  std::string rule;     // a RuleInfo::id
+  std::string message;  // onnx-mlir's wording where it has one, with the failing values
+  std::string hint;     // fix hint (defaults to the rule's)
   std::vector<std::pair<std::string, std::string>> values;  // e.g. {"group", "32"}
 };
 
 struct NodeVerdict {
   Placement placement = Placement::Cpu;
-  std::vector<Reason> reasons;      // why not NNPA; empty for nnpa
-  std::vector<std::string> notes;   // e.g. how a rewrite rescued the node
-  bool counted = true;              // false for Constant and local-function calls (not executed as ops)
+  std::vector<Reason> reasons;     // why not NNPA; empty for nnpa
+  std::vector<std::string> notes;  // e.g. how a rewrite rescued the node
+  bool counted = true;             // false for Constant and local-function calls (not executed as ops)
 };
 
 struct AnalysisOptions {
@@ -50,12 +50,12 @@ struct AnalysisOptions {
 };
 
 struct Summary {
-  uint64_t nodes = 0;         // all nodes
-  uint64_t counted = 0;       // nodes that execute (see NodeVerdict::counted)
+  uint64_t nodes = 0;    // all nodes
+  uint64_t counted = 0;  // nodes that execute (see NodeVerdict::counted)
   uint64_t nnpa = 0;
   uint64_t cpu = 0;
   uint64_t unsupported = 0;
-  double nnpa_share = 0;      // of counted, 0..1
+  double nnpa_share = 0;  // of counted, 0..1
   double cpu_share = 0;
   double unsupported_share = 0;
   std::vector<OpCount> blocking_ops;   // unsupported ops with counts: the model would not compile

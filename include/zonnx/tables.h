@@ -11,35 +11,36 @@
 namespace zonnx {
 
 enum class March { Z16, Z17 };
-std::string_view march_name(March m);           // "z16", "z17"
+std::string_view march_name(March m);                  // "z16", "z17"
 std::optional<March> parse_march(std::string_view s);  // accepts z16/arch14/z17/arch15
 
 // One row of the NNPA table.
 struct NnpaEntry {
   std::string op;
   int min_opset = 0;
-  int max_opset = 0;        // 0 = "*": latest version of the op as of the table's max opset
+  int max_opset = 0;  // 0 = "*": latest version of the op as of the table's max opset
   March min_level = March::Z16;
   std::string limitations;  // text from the table
   std::string notes;
+  std::string level_cell;  // the level cell as written in the doc ("z16 - ^", "z16", ...)
 };
 
 // One row of the CPU table.
 struct CpuEntry {
   std::string op;
-  bool supported = false;   // false: "none"
+  bool supported = false;  // false: "none"
   int min_opset = 0;
-  int max_opset = 0;        // 0 = "*"
+  int max_opset = 0;  // 0 = "*"
   std::string limitations;
   std::string notes;
 };
 
 struct ProfileInfo {
-  std::string name;               // "onnx-mlir main ec744fe"
-  std::string onnx_mlir_commit;   // full hash
-  std::string onnx_mlir_version;  // "0.5.1"
-  int table_max_opset = 0;        // "up to opset 22"
-  int nnpa_recommended_opset = 0; // opset convert --opset nnpa targets (22)
+  std::string name;                // "onnx-mlir main ec744fe"
+  std::string onnx_mlir_commit;    // full hash
+  std::string onnx_mlir_version;   // "0.5.1"
+  int table_max_opset = 0;         // "up to opset 22"
+  int nnpa_recommended_opset = 0;  // opset convert --opset nnpa targets (22)
 };
 
 class SupportTables {
@@ -77,15 +78,34 @@ class OpVersions {
   bool removed_at(std::string_view op, int opset) const;
   std::vector<std::string> ops() const;
 
+  // Versions that later ONNX releases mark deprecated while the op lives on
+  // (GroupNormalization-18). Informational; resolve() still returns them.
+  bool version_deprecated(std::string_view op, int version) const;
+
+  // The same for the ai.onnx.ml domain (opsets 1..ml_max_opset()).
+  int ml_max_opset() const { return ml_max_opset_; }
+  const std::vector<int>& ml_versions(std::string_view op) const;
+  int ml_resolve(std::string_view op, int ml_opset) const;
+  bool ml_removed_at(std::string_view op, int ml_opset) const;
+  std::vector<std::string> ml_ops() const;
+
  private:
   int max_opset_ = 0;
   std::vector<std::pair<std::string, std::vector<int>>> ops_;  // sorted by name
   std::vector<std::pair<std::string, int>> removed_;           // op -> first opset where it is gone
+  std::vector<std::pair<std::string, std::vector<int>>> deprecated_versions_;  // sorted by name
+  int ml_max_opset_ = 0;
+  std::vector<std::pair<std::string, std::vector<int>>> ml_ops_;  // sorted by name
+  std::vector<std::pair<std::string, int>> ml_removed_;           // sorted by name
 };
 
 // Newest op version that exists at `opset` for a table range "min - *" whose
 // max is "latest as of table_max_opset": true when `version` is within.
-bool version_in_table_range(const OpVersions& versions, std::string_view op, int version,
-                            int min_opset, int max_opset, int table_max_opset);
+// Precisely: `version` must be a real since_version of the ai.onnx op, not
+// older than the version in effect at min_opset (or the op's first version
+// when the op is newer than min_opset), and not newer than the version in
+// effect at max_opset (0 = table_max_opset). Unknown ops are never inside.
+bool version_in_table_range(const OpVersions& versions, std::string_view op, int version, int min_opset,
+                            int max_opset, int table_max_opset);
 
 }  // namespace zonnx

@@ -38,13 +38,6 @@ TempDirs& temp_dirs() {
   static TempDirs t;
   return t;
 }
-std::string read_fd(int fd) {
-  std::string s;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
-  return s;
-}
 }  // namespace
 
 std::string temp_dir() {

@@ -9,7 +9,7 @@
 
 namespace zonnx::test {
 
-std::string source_dir();                 // checkout root
+std::string source_dir();                            // checkout root
 std::string bundled_model(const std::string& file);  // models/<file>
 // ../shared, or "" when it is not there (tests that need it call GTEST_SKIP).
 std::string shared_dir();
@@ -37,7 +37,8 @@ class ModelBuilder {
   ModelBuilder& input(const std::string& name, int elem, const std::vector<int64_t>& shape);
   ModelBuilder& output(const std::string& name, int elem, const std::vector<int64_t>& shape);
   ModelBuilder& output(const std::string& name);  // type left to inference
-  ModelBuilder& initializer_floats(const std::string& name, const std::vector<int64_t>& dims, float fill = 0.5f);
+  ModelBuilder& initializer_floats(const std::string& name, const std::vector<int64_t>& dims,
+                                   float fill = 0.5f);
   ModelBuilder& initializer_ints(const std::string& name, const std::vector<int64_t>& values);
   onnx::NodeProto& node(const std::string& op, const std::vector<std::string>& inputs,
                         const std::vector<std::string>& outputs, const std::string& name = "");

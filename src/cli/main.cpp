@@ -1,0 +1,183 @@
+// zonnx command line: a thin layer over the library (include/zonnx/).
+// Data goes to stdout (or -o FILE), logs and errors to stderr.
+// Exit codes: 0 ok, 1 gate failed, 2 usage error, 3 bad model, 4 not convertible.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+#include "zonnx/atomic_file.h"
+#include "zonnx/errors.h"
+#include "zonnx/inspect.h"
+#include "zonnx/listing.h"
+
+namespace {
+
+using namespace zonnx;
+
+bool no_color_env() {
+  const char* v = std::getenv("NO_COLOR");
+  return v && *v;
+}
+
+struct InspectArgs {
+  std::string model;
+  std::string march = "z16";
+  std::string format = "text";
+  std::string output;
+  std::string color = "auto";
+  bool verbose = false;
+  bool no_shape_inference = false;
+  std::vector<std::string> input_shapes;
+  std::string shape_information;
+  std::vector<std::string> fail_on;
+  double min_coverage = -1;
+};
+
+March march_or_throw(const std::string& s) {
+  auto m = parse_march(s);
+  if (!m) throw UsageError("--march: unknown value '" + s + "' (use z16 or z17; arch14/arch15 also work)");
+  return *m;
+}
+
+// Writes the report to -o FILE atomically, or to stdout.
+void emit(const std::string& output, const std::function<void(std::ostream&)>& write) {
+  if (output.empty() || output == "-") {
+    write(std::cout);
+    std::cout.flush();
+  } else {
+    write_file_atomically(output, write);
+  }
+}
+
+int run_inspect(const InspectArgs& args) {
+  InspectOptions options;
+  options.analysis.march = march_or_throw(args.march);
+  for (const auto& spec : args.input_shapes) options.view.input_shapes.push_back(parse_input_shape(spec));
+  if (!args.shape_information.empty())
+    for (auto& s : parse_shape_information(args.shape_information)) options.view.input_shapes.push_back(s);
+  options.view.infer_shapes = !args.no_shape_inference;
+  Gates gates;
+  for (const auto& f : args.fail_on) add_fail_on(gates, f);
+  if (args.min_coverage >= 0) {
+    if (args.min_coverage > 100) throw UsageError("--min-nnpa-coverage: PCT must be between 0 and 100");
+    gates.min_nnpa_coverage = args.min_coverage;
+  }
+
+  spdlog::debug("inspecting {}", args.model);
+  Inspection result = inspect_model(args.model, options);
+  for (const auto& w : result.view.warnings()) spdlog::debug("{}", w);
+  auto gate_results = evaluate_gates(result.analysis, gates);
+
+  bool to_terminal = (args.output.empty() || args.output == "-") && isatty(STDOUT_FILENO);
+  TextOptions text;
+  text.verbose = args.verbose;
+  text.color = !no_color_env() && (args.color == "always" || (args.color == "auto" && to_terminal));
+  emit(args.output, [&](std::ostream& out) {
+    if (args.format == "json")
+      out << inspect_json(result.view, result.analysis, gate_results).dump(2) << "\n";
+    else
+      write_text(out, result.view, result.analysis, gate_results, text);
+  });
+  for (const auto& g : gate_results)
+    if (g.failed) spdlog::error("gate failed: {} ({})", g.gate, g.detail);
+  return any_gate_failed(gate_results) ? kExitGateFailed : kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("zonnx");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("zonnx: %l: %v");
+  spdlog::set_level(spdlog::level::warn);
+  if (no_color_env()) logger->sinks().front()->set_pattern("zonnx: %l: %v");
+
+  CLI::App app{
+      "zonnx: see where onnx-mlir (IBM Z Deep Learning Compiler) runs each ONNX node on IBM z16/z17 - on "
+      "the\n"
+      "NNPA accelerator, on the CPU, or not at all - without compiling.\n\n"
+      "Exit codes: 0 ok, 1 a gate failed, 2 usage error, 3 model unreadable or invalid, 4 not convertible."};
+  app.set_version_flag("--version", std::string("zonnx ") + ZONNX_VERSION);
+  app.require_subcommand(1);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "Log level on stderr: error, warn, info, debug")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
+  bool quiet = false;
+  app.add_flag("-q,--quiet", quiet, "Only errors on stderr");
+
+  InspectArgs ia;
+  auto* inspect = app.add_subcommand("inspect", "Model facts and NNPA/CPU placement of every node");
+  inspect->add_option("model", ia.model, "ONNX model file")->required();
+  inspect->add_option("--march", ia.march,
+                      "Target machine: z16 (default) or z17 (arch14/arch15 also accepted)");
+  inspect->add_option("--format", ia.format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  inspect->add_option("-o,--output", ia.output, "Write the report to FILE (atomically) instead of stdout");
+  inspect->add_flag("-v,--verbose", ia.verbose, "List every node, not only those off the NNPA");
+  inspect->add_option("--color", ia.color, "Colour: auto (TTY and no NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  inspect->add_option("--input-shape", ia.input_shapes,
+                      "Bind a graph input's shape: NAME:1x3x224x224 (repeatable)");
+  inspect->add_option(
+      "--shapeInformation,--shape-information", ia.shape_information,
+      "zDLC spelling: INDEX:DIMS[,INDEX:DIMS...], e.g. 0:1x3x224x224 (-1 keeps a dim dynamic)");
+  inspect->add_flag("--no-shape-inference", ia.no_shape_inference,
+                    "Use only the shapes recorded in the model");
+  inspect->add_option("--fail-on", ia.fail_on, "Exit 1 if: unsupported (would not compile), cpu, heavy-cpu")
+      ->check(CLI::IsMember({"unsupported", "cpu", "heavy-cpu"}));
+  inspect->add_option("--min-nnpa-coverage", ia.min_coverage, "Exit 1 if under PCT% of nodes run on NNPA")
+      ->check(CLI::Range(0.0, 100.0));
+
+  std::string ops_target = "nnpa", ops_march, ops_format = "text";
+  auto* ops = app.add_subcommand("ops", "Print onnx-mlir's embedded NNPA or CPU support table");
+  ops->add_option("--target", ops_target, "nnpa or cpu")->check(CLI::IsMember({"nnpa", "cpu"}));
+  ops->add_option("--march", ops_march, "Only NNPA ops available on z16 or z17");
+  ops->add_option("--format", ops_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
+  std::string rules_format = "text";
+  auto* rules = app.add_subcommand("rules", "List every rule ID with its meaning and fix hint");
+  rules->add_option("--format", rules_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  spdlog::set_level(quiet ? spdlog::level::err : spdlog::level::from_str(log_level));
+
+  try {
+    if (inspect->parsed()) return run_inspect(ia);
+    if (ops->parsed()) {
+      std::optional<March> m;
+      if (!ops_march.empty()) m = march_or_throw(ops_march);
+      write_ops(std::cout, ops_target == "cpu" ? OpsTarget::Cpu : OpsTarget::Nnpa, m, ops_format == "json");
+      return kExitOk;
+    }
+    if (rules->parsed()) {
+      write_rules(std::cout, rules_format == "json");
+      return kExitOk;
+    }
+  } catch (const UsageError& e) {
+    spdlog::error("{}", e.what());
+    return kExitUsage;
+  } catch (const ModelError& e) {
+    spdlog::error("{}", e.what());
+    return kExitBadModel;
+  } catch (const std::exception& e) {
+    // Anything else reading the model (protobuf, onnx) is still a problem with the input.
+    spdlog::error("{}", e.what());
+    return kExitBadModel;
+  }
+  return kExitUsage;
+}

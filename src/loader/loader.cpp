@@ -1,0 +1,178 @@
+#include "zonnx/loader.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/unknown_field_set.h>
+
+#include <climits>
+#include <cstdio>
+
+#include "loader/skeleton.h"
+#include "loader/wire.h"
+#include "zonnx/errors.h"
+
+namespace zonnx {
+namespace {
+
+namespace gp = google::protobuf;
+
+// Protobuf counts nesting slightly differently from the walk; the walk has
+// already enforced max_message_depth, so this only has to be a bit larger.
+constexpr int kRecursionMargin = 8;
+
+std::string too_big_cause(uint64_t size, uint64_t limit) {
+  char gib[32];
+  std::snprintf(gib, sizeof gib, "%.2f", static_cast<double>(size) / double(uint64_t{1} << 30));
+  return "file is " + std::string(gib) + " GiB (" + std::to_string(size) + " bytes, limit " +
+         std::to_string(limit) +
+         "); protobuf files are limited to 2 GiB, so weights must be stored as external data "
+         "(onnx.save_model(model, path, save_as_external_data=True))";
+}
+
+LoadedModel parse_model(std::shared_ptr<MappedFile> file, const std::string& name,
+                        const LoadOptions& options) {
+  const Limits& limits = options.limits;
+  if (file->size() > limits.max_file_bytes)
+    throw ModelError(name, too_big_cause(file->size(), limits.max_file_bytes));
+  if (file->size() == 0) throw ModelError(name, "not an ONNX model: the file is empty");
+
+  detail::Skeleton skeleton = detail::build_skeleton(file->data(), file->size(), limits, name);
+  const uint8_t* bytes =
+      skeleton.unchanged ? file->data() : reinterpret_cast<const uint8_t*>(skeleton.bytes.data());
+  const uint64_t size = skeleton.unchanged ? file->size() : skeleton.bytes.size();
+  if (size > static_cast<uint64_t>(INT_MAX)) {
+    throw ModelError(name,
+                     "model structure is " + std::to_string(size) + " bytes, more than protobuf can parse");
+  }
+
+  LoadedModel model;
+  model.path = name;
+  model.elided_tensors = skeleton.elided_tensors;
+  model.elided_bytes = skeleton.elided_bytes;
+  model.parsed_bytes = size;
+  gp::io::CodedInputStream input(bytes, static_cast<int>(size));
+  input.SetRecursionLimit(limits.max_message_depth + kRecursionMargin);
+  if (!model.proto.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
+    throw ModelError(name, "not an ONNX model: protobuf rejected the model structure");
+  }
+  // Any byte string of valid wire format parses as some ModelProto; a model
+  // has at least one of these.
+  if (!model.proto.has_ir_version() && !model.proto.has_graph() && model.proto.opset_import_size() == 0 &&
+      model.proto.functions_size() == 0) {
+    throw ModelError(name, "not an ONNX model: no ir_version, opset_import, graph or functions found");
+  }
+  skeleton.bytes = std::string();  // release before handing the model out
+  model.file = std::move(file);
+  return model;
+}
+
+bool is_payload_field(uint64_t number) {
+  return number == 4 || number == 5 || number == 6 || number == 7 || number == 9 || number == 10 ||
+         number == 11;
+}
+
+std::optional<PayloadRef> decode_marker(const std::string& body) {
+  const auto* data = reinterpret_cast<const uint8_t*>(body.data());
+  wire::Reader reader(data, 0, body.size());
+  uint64_t values[4] = {0, 0, 0, 0};
+  bool seen[4] = {false, false, false, false};
+  try {
+    while (!reader.done()) {
+      const wire::Field f = reader.next();
+      if (f.type != wire::WireType::Varint || f.number < 1 || f.number > 3) continue;
+      values[f.number] = f.varint;
+      seen[f.number] = true;
+    }
+  } catch (const wire::WireError&) {
+    return std::nullopt;
+  }
+  if (!seen[1] || !seen[2] || !seen[3] || !is_payload_field(values[1])) return std::nullopt;
+  return PayloadRef{static_cast<int>(values[1]), values[2], values[3]};
+}
+
+}  // namespace
+
+LoadedModel load_model(const std::string& path, const LoadOptions& options) {
+  return parse_model(MappedFile::open(path), path, options);
+}
+
+LoadedModel load_model_from_bytes(std::string_view bytes, const std::string& name,
+                                  const LoadOptions& options) {
+  if (bytes.size() > options.limits.max_file_bytes) {
+    throw ModelError(name, too_big_cause(bytes.size(), options.limits.max_file_bytes));
+  }
+  return parse_model(MappedFile::copy_of(bytes, name), name, options);
+}
+
+std::vector<PayloadRef> elided_payloads(const onnx::TensorProto& tensor) {
+  std::vector<PayloadRef> refs;
+  const gp::UnknownFieldSet& unknown = tensor.GetReflection()->GetUnknownFields(tensor);
+  for (int i = 0; i < unknown.field_count(); ++i) {
+    const gp::UnknownField& field = unknown.field(i);
+    if (field.number() != kElidedPayloadField || field.type() != gp::UnknownField::TYPE_LENGTH_DELIMITED)
+      continue;
+    if (auto ref = decode_marker(field.length_delimited())) refs.push_back(*ref);
+  }
+  return refs;
+}
+
+std::optional<PayloadRef> elided_payload(const onnx::TensorProto& tensor) {
+  const std::vector<PayloadRef> refs = elided_payloads(tensor);
+  if (refs.empty()) return std::nullopt;
+  for (const PayloadRef& ref : refs) {
+    if (ref.field == onnx::TensorProto::kRawDataFieldNumber) return ref;
+  }
+  return refs.front();
+}
+
+std::optional<std::vector<int64_t>> decode_packed_varints(std::string_view bytes) {
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  std::vector<int64_t> values;
+  values.reserve(bytes.size() / 2);
+  uint64_t pos = 0;
+  while (pos < bytes.size()) {
+    uint64_t value = 0;
+    if (!wire::decode_varint(data, &pos, bytes.size(), &value)) return std::nullopt;
+    values.push_back(static_cast<int64_t>(value));
+  }
+  return values;
+}
+
+std::optional<std::vector<std::string_view>> decode_string_data(std::string_view bytes) {
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  std::vector<std::string_view> strings;
+  wire::Reader reader(data, 0, bytes.size());
+  try {
+    while (!reader.done()) {
+      const wire::Field f = reader.next();
+      if (f.number != onnx::TensorProto::kStringDataFieldNumber || !f.is_length_delimited())
+        return std::nullopt;
+      strings.emplace_back(bytes.data() + f.value_begin, static_cast<size_t>(f.value_length()));
+    }
+  } catch (const wire::WireError&) {
+    return std::nullopt;
+  }
+  return strings;
+}
+
+std::optional<std::string_view> tensor_raw_bytes(const LoadedModel& model, const onnx::TensorProto& tensor) {
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) return std::nullopt;
+  const std::vector<PayloadRef> refs = elided_payloads(tensor);
+  std::optional<PayloadRef> chosen;
+  for (const PayloadRef& ref : refs) {
+    if (ref.field == onnx::TensorProto::kRawDataFieldNumber) chosen = ref;
+  }
+  if (!chosen && tensor.has_raw_data()) return std::string_view(tensor.raw_data());
+  if (!chosen && !refs.empty()) chosen = refs.front();
+  if (!chosen) return std::nullopt;
+
+  const uint64_t file_size = model.file ? model.file->size() : 0;
+  if (!model.file || chosen->offset > file_size || chosen->length > file_size - chosen->offset) {
+    throw ModelError(model.path, "payload of tensor '" + tensor.name() + "' (bytes " +
+                                     std::to_string(chosen->offset) + "+" + std::to_string(chosen->length) +
+                                     ") lies outside the file (" + std::to_string(file_size) + " bytes)");
+  }
+  return model.file->bytes(chosen->offset, chosen->length);
+}
+
+}  // namespace zonnx

@@ -1,0 +1,90 @@
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <stdexcept>
+#include <system_error>
+
+#include "zonnx/errors.h"
+#include "zonnx/loader.h"
+
+namespace zonnx {
+namespace {
+
+std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
+
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a file";
+}
+
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() { ::close(fd_); }
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
+  // Symlinks are followed (a linked model is fine). O_NONBLOCK keeps open()
+  // from waiting for a writer when the path is a FIFO; it does not affect
+  // mapping a regular file.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw ModelError(path, "cannot open: " + errno_text(errno));
+  FdCloser closer(fd);
+
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) throw ModelError(path, "cannot stat: " + errno_text(errno));
+  if (!S_ISREG(info.st_mode)) {
+    throw ModelError(path, std::string("not a regular file (") + file_kind(info.st_mode) + ")");
+  }
+
+  std::shared_ptr<MappedFile> file(new MappedFile());
+  file->path_ = path;
+  file->size_ = static_cast<uint64_t>(info.st_size);
+  if (file->size_ == 0) return file;
+  if (file->size_ > SIZE_MAX) throw ModelError(path, "file too large to map on this platform");
+
+  void* map = ::mmap(nullptr, static_cast<size_t>(file->size_), PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED) throw ModelError(path, "cannot map: " + errno_text(errno));
+  file->data_ = static_cast<const uint8_t*>(map);
+  file->mapped_ = true;
+  return file;
+}
+
+std::shared_ptr<MappedFile> MappedFile::copy_of(std::string_view bytes, const std::string& name) {
+  std::shared_ptr<MappedFile> file(new MappedFile());
+  file->path_ = name;
+  file->owned_.assign(bytes.data(), bytes.size());
+  file->size_ = file->owned_.size();
+  if (file->size_ > 0) file->data_ = reinterpret_cast<const uint8_t*>(file->owned_.data());
+  return file;
+}
+
+MappedFile::~MappedFile() {
+  if (mapped_) ::munmap(const_cast<uint8_t*>(data_), static_cast<size_t>(size_));
+}
+
+std::string_view MappedFile::bytes(uint64_t offset, uint64_t length) const {
+  if (offset > size_ || length > size_ - offset) {
+    throw std::out_of_range(path_ + ": bytes " + std::to_string(offset) + "+" + std::to_string(length) +
+                            " outside the file (" + std::to_string(size_) + " bytes)");
+  }
+  if (length == 0) return {};
+  return std::string_view(reinterpret_cast<const char*>(data_) + offset, static_cast<size_t>(length));
+}
+
+}  // namespace zonnx

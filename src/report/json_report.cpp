@@ -1,0 +1,213 @@
+// The machine-readable report: schema "zonnx.inspect/1", documented field by
+// field in docs/json-schema.md (and docs/zonnx.inspect-1.schema.json).
+//
+// Keys are emitted in a fixed order and nothing depends on time, locale or
+// the environment, so the same model and analysis dump to the same bytes.
+// Every string taken from the model is made valid UTF-8 first: dump() would
+// otherwise throw on a model with a malformed name.
+
+#include <cmath>
+
+#include "report/report_util.h"
+#include "zonnx/report.h"
+
+#ifndef ZONNX_VERSION
+#define ZONNX_VERSION "unknown"
+#endif
+
+namespace zonnx {
+namespace {
+
+using Json = nlohmann::ordered_json;
+using report::valid_utf8;
+
+double round4(double v) {
+  if (!std::isfinite(v)) return 0.0;
+  return std::round(v * 10000.0) / 10000.0;
+}
+
+Json shape_json(const ValueType* type) {
+  if (!type || !type->has_shape) return nullptr;
+  Json dims = Json::array();
+  for (const Dim& d : type->dims) {
+    if (d.is_static())
+      dims.push_back(d.value);
+    else if (!d.param.empty())
+      dims.push_back(valid_utf8(d.param));
+    else
+      dims.push_back(nullptr);
+  }
+  return dims;
+}
+
+Json type_json(const ValueType* type) {
+  if (!type) return nullptr;
+  std::optional<std::string> name = report::type_name(*type);
+  return name ? Json(*name) : Json(nullptr);
+}
+
+Json value_json(const std::string& name, const ValueType* type) {
+  Json v = Json::object();
+  v["name"] = valid_utf8(name);
+  v["type"] = type_json(type);
+  v["shape"] = shape_json(type);
+  return v;
+}
+
+Json op_counts_json(const std::vector<OpCount>& ops) {
+  Json a = Json::array();
+  for (const OpCount& op : ops) {
+    Json o = Json::object();
+    o["op"] = valid_utf8(op.op_type);
+    o["domain"] = valid_utf8(op.domain);
+    o["count"] = op.count;
+    a.push_back(std::move(o));
+  }
+  return a;
+}
+
+Json model_json(const ModelView& view) {
+  const ModelFacts& f = view.facts();
+  Json m = Json::object();
+  m["path"] = valid_utf8(f.path);
+  m["file_size"] = f.file_size;
+  m["ir_version"] = f.ir_version;
+  m["producer"] = Json{{"name", valid_utf8(f.producer_name)}, {"version", valid_utf8(f.producer_version)}};
+  m["domain"] = valid_utf8(f.domain);
+  m["model_version"] = f.model_version;
+  m["doc_string"] = valid_utf8(f.doc_string);
+  m["graph_name"] = valid_utf8(f.graph_name);
+  Json opsets = Json::array();
+  for (const OpsetImport& o : f.opsets)
+    opsets.push_back(Json{{"domain", valid_utf8(o.domain)}, {"version", o.version}});
+  m["opset_imports"] = std::move(opsets);
+  Json metadata = Json::object();
+  for (const auto& [key, value] : f.metadata) metadata[valid_utf8(key)] = valid_utf8(value);
+  m["metadata"] = std::move(metadata);
+  Json inputs = Json::array();
+  for (const IoInfo& io : f.inputs) inputs.push_back(value_json(io.name, &io.type));
+  m["inputs"] = std::move(inputs);
+  Json outputs = Json::array();
+  for (const IoInfo& io : f.outputs) outputs.push_back(value_json(io.name, &io.type));
+  m["outputs"] = std::move(outputs);
+  m["initializers"] =
+      Json{{"count", f.initializer_count}, {"bytes", f.initializer_bytes}, {"external", f.external_tensors}};
+  m["node_count"] = f.node_count;
+  m["graph_count"] = f.graph_count;
+  m["function_count"] = f.function_count;
+  Json histogram = Json::array();
+  for (const OpCount& op : f.op_histogram)
+    histogram.push_back(
+        Json{{"domain", valid_utf8(op.domain)}, {"op_type", valid_utf8(op.op_type)}, {"count", op.count}});
+  m["op_histogram"] = std::move(histogram);
+  return m;
+}
+
+Json target_json(const Analysis& analysis) {
+  const ProfileInfo& p = SupportTables::embedded().profile();
+  Json profile = Json::object();
+  profile["name"] = p.name;
+  profile["onnx_mlir_commit"] = p.onnx_mlir_commit;
+  profile["onnx_mlir_version"] = p.onnx_mlir_version;
+  profile["table_max_opset"] = p.table_max_opset;
+  profile["nnpa_recommended_opset"] = p.nnpa_recommended_opset;
+  Json t = Json::object();
+  t["march"] = std::string(march_name(analysis.march));
+  t["profile"] = std::move(profile);
+  return t;
+}
+
+Json summary_json(const Summary& s) {
+  Json j = Json::object();
+  j["nodes"] = s.nodes;
+  j["counted"] = s.counted;
+  j["nnpa"] = s.nnpa;
+  j["cpu"] = s.cpu;
+  j["unsupported"] = s.unsupported;
+  j["nnpa_share"] = round4(s.nnpa_share);
+  j["cpu_share"] = round4(s.cpu_share);
+  j["unsupported_share"] = round4(s.unsupported_share);
+  j["blocking_ops"] = op_counts_json(s.blocking_ops);
+  j["cpu_ops"] = op_counts_json(s.cpu_ops);
+  j["heavy_cpu_ops"] = op_counts_json(s.heavy_cpu_ops);
+  j["compiles"] = s.compiles();
+  j["model_opset"] = s.model_opset;
+  j["nnpa_recommended_opset"] = s.nnpa_recommended_opset;
+  return j;
+}
+
+Json reason_json(const Reason& r) {
+  Json j = Json::object();
+  j["rule"] = r.rule;
+  j["message"] = valid_utf8(r.message);
+  j["hint"] = valid_utf8(r.hint);
+  Json values = Json::object();
+  for (const auto& [key, value] : r.values) values[valid_utf8(key)] = valid_utf8(value);
+  j["values"] = std::move(values);
+  return j;
+}
+
+Json node_json(const ModelView& view, const NodeInfo& node, const NodeVerdict* verdict) {
+  const onnx::NodeProto& proto = *node.proto;
+  const auto& graphs = view.graphs();
+  const bool graph_known = node.graph >= 0 && static_cast<size_t>(node.graph) < graphs.size();
+  Json n = Json::object();
+  n["index"] = node.index;
+  n["name"] = valid_utf8(proto.name());
+  n["op_type"] = valid_utf8(proto.op_type());
+  n["domain"] = valid_utf8(node.domain);
+  n["graph"] = graph_known ? valid_utf8(graphs[static_cast<size_t>(node.graph)].path) : std::string();
+  n["version"] = node.since_version;
+  // No verdict only when the analysis is not of this view: say so rather than guess.
+  n["placement"] = verdict ? Json(std::string(placement_name(verdict->placement))) : Json(nullptr);
+  n["counted"] = verdict ? verdict->counted : false;
+  Json reasons = Json::array();
+  Json notes = Json::array();
+  if (verdict) {
+    for (const Reason& r : verdict->reasons) reasons.push_back(reason_json(r));
+    for (const std::string& note : verdict->notes) notes.push_back(valid_utf8(note));
+  }
+  n["reasons"] = std::move(reasons);
+  n["notes"] = std::move(notes);
+  Json inputs = Json::array();
+  for (int i = 0; i < proto.input_size(); ++i) {
+    const std::string& name = proto.input(i);
+    inputs.push_back(value_json(name, name.empty() ? nullptr : view.input_type(node, i)));
+  }
+  n["inputs"] = std::move(inputs);
+  Json outputs = Json::array();
+  for (int i = 0; i < proto.output_size(); ++i) {
+    const std::string& name = proto.output(i);
+    outputs.push_back(value_json(name, name.empty() ? nullptr : view.output_type(node, i)));
+  }
+  n["outputs"] = std::move(outputs);
+  return n;
+}
+
+}  // namespace
+
+nlohmann::ordered_json inspect_json(const ModelView& view, const Analysis& analysis,
+                                    const std::vector<GateResult>& gates) {
+  Json j = Json::object();
+  j["schema"] = kJsonSchema;
+  j["tool"] = Json{{"name", "zonnx"}, {"version", ZONNX_VERSION}};
+  j["model"] = model_json(view);
+  j["target"] = target_json(analysis);
+  j["summary"] = summary_json(analysis.summary);
+  Json gates_json = Json::array();
+  for (const GateResult& g : gates)
+    gates_json.push_back(
+        Json{{"gate", valid_utf8(g.gate)}, {"failed", g.failed}, {"detail", valid_utf8(g.detail)}});
+  j["gates"] = std::move(gates_json);
+  Json warnings = Json::array();
+  for (const std::string& w : view.warnings()) warnings.push_back(valid_utf8(w));
+  j["warnings"] = std::move(warnings);
+  Json nodes = Json::array();
+  const auto& verdicts = analysis.verdicts;
+  for (const NodeInfo& node : view.nodes())
+    nodes.push_back(node_json(view, node, node.index < verdicts.size() ? &verdicts[node.index] : nullptr));
+  j["nodes"] = std::move(nodes);
+  return j;
+}
+
+}  // namespace zonnx

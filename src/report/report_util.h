@@ -1,0 +1,50 @@
+// Helpers shared by the JSON and text reports: safe strings from untrusted
+// models, display widths of UTF-8 text, type and size formatting.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zonnx/model_view.h"
+
+namespace zonnx::report {
+
+// `s` with every invalid UTF-8 sequence replaced by U+FFFD, so a JSON dump of
+// model strings (names, metadata, doc strings) can never throw.
+std::string valid_utf8(std::string_view s);
+
+// `s` made safe for a terminal line: valid UTF-8, tabs and line breaks become
+// spaces, other control characters (C0, DEL, C1: escape sequences hidden in a
+// node name) become '?'.
+std::string terminal_safe(std::string_view s);
+
+// Columns `s` (valid UTF-8, no control characters) takes on a terminal:
+// combining marks take none, East Asian wide characters and emoji take two.
+int display_width(std::string_view s);
+
+// `s` cut to at most `width` columns, ending in "…" when something was cut.
+std::string truncate(std::string_view s, int width);
+// `s` padded with spaces to `width` columns (left- or right-aligned); never cut.
+std::string pad_right(std::string_view s, int width);
+std::string pad_left(std::string_view s, int width);
+
+// `text` broken into lines of at most `width` columns at spaces; words wider
+// than a line are split. Never returns an empty vector.
+std::vector<std::string> wrap(std::string_view text, int width);
+
+// Element/container type of a value for JSON: "float32", "sequence(int64)",
+// "sparse_tensor(float32)", ...; nullopt when unknown.
+std::optional<std::string> type_name(const ValueType& type);
+// Compact type and shape for people: "float32[batch,3,224,224]"; "?" for an
+// unknown dim, "[*]" for an unknown rank, "[]" for a scalar.
+std::string type_and_shape(const ValueType* type);
+
+// "0 B", "812 B", "1.5 KiB", "97.8 MiB", "1.20 GiB".
+std::string human_bytes(uint64_t bytes);
+// Share 0..1 as "80.0%"; never shows 100.0% or 0.0% for a share that is not exactly 1 or 0.
+std::string percent(double share);
+
+}  // namespace zonnx::report

@@ -1,0 +1,273 @@
+// The rule engine: table-level checks (would the model compile?), then the
+// NNPA checks in onnx-mlir's order: device attribute, NNPA level, opset range,
+// element type and rank, maximum dimension index size, per-op legality.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "rules/neighbours.h"
+#include "rules/op_context.h"
+#include "zonnx/rules.h"
+
+namespace zonnx {
+namespace {
+
+using rules::Findings;
+using rules::OpContext;
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Model-local functions are inlined by onnx-mlir's importer.
+std::set<std::pair<std::string, std::string>> local_functions(const ModelView& view) {
+  std::set<std::pair<std::string, std::string>> fns;
+  for (const auto& f : view.model().proto.functions()) fns.insert({f.domain(), f.name()});
+  return fns;
+}
+
+bool known_domain(const std::string& domain) { return domain == "ai.onnx" || domain == "ai.onnx.ml"; }
+
+// Table-level checks: would onnx-mlir compile this node at all?
+void check_compiles(const NodeInfo& node, const SupportTables& tables, const OpVersions& versions,
+                    Findings& out) {
+  const std::string& op = node.op_type();
+  if (!known_domain(node.domain)) {
+    out.fail("model.custom-domain",
+             fmt::format("Could not find op importer: assuming this represents a custom operator "
+                         "({}::{}).",
+                         node.domain, op),
+             {{"domain", node.domain}});
+    return;
+  }
+  if (node.domain == "ai.onnx" && node.since_version == 0) {
+    bool exists_later = !versions.versions(op).empty();
+    out.fail("model.unknown-op",
+             exists_later
+                 ? fmt::format("{} does not exist in ai.onnx opset {} (it first appears in opset {}).", op,
+                               node.domain_opset, versions.versions(op).front())
+                 : fmt::format("{} is not an ai.onnx operator.", op),
+             {{"opset", std::to_string(node.domain_opset)}});
+    return;
+  }
+  const CpuEntry* cpu = tables.find_cpu(op);
+  if (!cpu) {
+    out.fail("cpu.not-in-table",
+             fmt::format("onnx-mlir's CPU table (up to opset {}) has no entry for {}; the compiler "
+                         "would fail with \"failed to legalize operation 'onnx.{}'\".",
+                         tables.profile().table_max_opset, op, op));
+    return;
+  }
+  if (!cpu->supported) {
+    out.fail("cpu.unsupported-op",
+             fmt::format("onnx-mlir cannot lower {} (CPU table: none): \"failed to legalize operation "
+                         "'onnx.{}'\".",
+                         op, op));
+    return;
+  }
+  if (node.domain == "ai.onnx" && !version_in_table_range(versions, op, node.since_version, cpu->min_opset,
+                                                          cpu->max_opset, tables.profile().table_max_opset)) {
+    out.fail(
+        "cpu.opset-range",
+        fmt::format("{}-{} is outside onnx-mlir's supported range for {} (opsets {} - {}).", op,
+                    node.since_version, op, cpu->min_opset,
+                    cpu->max_opset ? std::to_string(cpu->max_opset)
+                                   : fmt::format("* (as of opset {})", tables.profile().table_max_opset)),
+        {{"version", std::to_string(node.since_version)}});
+  }
+}
+
+void check_dim_limits(const OpContext& ctx, Findings& out) {
+  for (int i = 0; i < ctx.input_count(); ++i) {
+    const ValueType* t = ctx.input(i);
+    if (!t || t->kind != ValueType::Kind::Tensor || !t->has_shape) continue;
+    int rank = t->rank();
+    if (rank == 0) continue;
+    if (rank > 4) {
+      // NNPAGetMaxForDim is 0 for rank > 4, so any static dim exceeds it.
+      bool any_static =
+          std::any_of(t->dims.begin(), t->dims.end(), [](const Dim& d) { return d.is_static(); });
+      if (any_static)
+        out.fail(
+            "nnpa.dim-limit",
+            fmt::format("Exceed maximum dimension index size. (input '{}' has rank {}; NNPA tensors have at "
+                        "most 4 dimensions)",
+                        ctx.input_name(i), rank),
+            {{"input", ctx.input_name(i)}, {"rank", std::to_string(rank)}});
+      continue;
+    }
+    for (int d = 0; d < rank; ++d) {
+      if (!t->dims[d].is_static()) continue;  // onnx-mlir skips dynamic dims here
+      int64_t limit = rules::max_dim_size(ctx.march(), d, rank);
+      if (t->dims[d].value > limit) {
+        out.fail("nnpa.dim-limit",
+                 fmt::format("Exceed maximum dimension index size. (input '{}' dim {} = {} > {} on {})",
+                             ctx.input_name(i), d, t->dims[d].value, limit, march_name(ctx.march())),
+                 {{"input", ctx.input_name(i)},
+                  {"dim", std::to_string(d)},
+                  {"size", std::to_string(t->dims[d].value)},
+                  {"limit", std::to_string(limit)}});
+      }
+    }
+  }
+}
+
+// NNPA legality in onnx-mlir's order (ONNXToZHighCommon.hpp addDynamicallyLegalOpFor):
+// device attribute, maximum dimension index size of every operand, then
+// isSuitableForZDNN<Op>: NNPA level, element type and rank, op-specific rules.
+// onnx-mlir stops at the first failure; zonnx keeps checking so a user sees
+// everything to fix, but the first reason is always the one onnx-mlir prints.
+void check_nnpa(const OpContext& ctx, const SupportTables& tables, const OpVersions& versions,
+                Findings& out) {
+  const NodeInfo& node = ctx.node();
+  const std::string& op = node.op_type();
+  const NnpaEntry* entry = node.is_onnx() ? tables.find_nnpa(op) : nullptr;
+  const rules::OpSpec* spec = node.is_onnx() ? rules::find_op_spec(op) : nullptr;
+  if (!entry && !spec) {
+    out.fail("nnpa.no-lowering", fmt::format("onnx-mlir has no NNPA lowering for {}.", op));
+    return;
+  }
+  std::string device = lower(ctx.attr_string("device", ""));
+  if (device == "cpu") {
+    out.fail("nnpa.device-cpu", "The node has device=\"cpu\"; onnx-mlir keeps it on the CPU.",
+             {{"device", "cpu"}});
+    return;
+  }
+  if (!spec || spec->check_dim_limits) check_dim_limits(ctx, out);
+  if (entry) {
+    if (entry->min_level == March::Z17 && ctx.march() == March::Z16) {
+      out.fail("nnpa.level",
+               fmt::format("onnx-mlir NNPA level \"--march=arch15\" is not compatible with  NNPA level "
+                           "specified by \"--march=z16\". ({} needs z17)",
+                           op),
+               {{"needs", "z17"}, {"march", "z16"}});
+      return;
+    }
+    if (!version_in_table_range(versions, op, node.since_version, entry->min_opset, entry->max_opset,
+                                tables.profile().table_max_opset)) {
+      out.fail("nnpa.opset-range",
+               fmt::format("{}-{} is outside the NNPA table's range for {} (opsets {} - *).", op,
+                           node.since_version, op, entry->min_opset),
+               {{"version", std::to_string(node.since_version)}});
+      return;
+    }
+  }
+  std::vector<int> typed;
+  if (spec && !spec->typed_inputs.empty()) {
+    typed = spec->typed_inputs;
+  } else {
+    for (int i = 0; i < ctx.input_count(); ++i) typed.push_back(i);
+  }
+  for (int i : typed)
+    if (ctx.has_input(i)) rules::check_operand_type(ctx, i, out, true);
+  if (spec && spec->check && !out.failed()) spec->check(ctx, out);
+}
+
+void add_count(std::vector<OpCount>& counts, const NodeInfo& node) {
+  for (auto& c : counts)
+    if (c.domain == node.domain && c.op_type == node.op_type()) {
+      ++c.count;
+      return;
+    }
+  counts.push_back({node.domain, node.op_type(), 1});
+}
+
+void sort_counts(std::vector<OpCount>& counts) {
+  std::sort(counts.begin(), counts.end(), [](const OpCount& a, const OpCount& b) {
+    if (a.count != b.count) return a.count > b.count;
+    if (a.domain != b.domain) return a.domain < b.domain;
+    return a.op_type < b.op_type;
+  });
+}
+
+bool is_heavy_op(const std::string& op) {
+  static const std::set<std::string> heavy = {"Conv",          "ConvTranspose", "Gemm", "MatMul",
+                                              "MatMulInteger", "QLinearMatMul", "LSTM", "GRU",
+                                              "RNN",           "Softmax"};
+  return heavy.count(op) > 0;
+}
+
+Summary summarize(const ModelView& view, const std::vector<NodeVerdict>& verdicts,
+                  const SupportTables& tables) {
+  Summary s;
+  s.nodes = verdicts.size();
+  for (size_t i = 0; i < verdicts.size(); ++i) {
+    const NodeVerdict& v = verdicts[i];
+    const NodeInfo& node = view.nodes()[i];
+    if (v.placement == Placement::Unsupported) {
+      // A model that does not compile is blocked by every unsupported node, counted or not.
+      add_count(s.blocking_ops, node);
+    }
+    if (!v.counted) continue;
+    ++s.counted;
+    switch (v.placement) {
+      case Placement::Nnpa:
+        ++s.nnpa;
+        break;
+      case Placement::Cpu:
+        ++s.cpu;
+        add_count(s.cpu_ops, node);
+        if (is_heavy_op(node.op_type())) add_count(s.heavy_cpu_ops, node);
+        break;
+      case Placement::Unsupported:
+        ++s.unsupported;
+        break;
+    }
+  }
+  if (s.counted) {
+    s.nnpa_share = static_cast<double>(s.nnpa) / static_cast<double>(s.counted);
+    s.cpu_share = static_cast<double>(s.cpu) / static_cast<double>(s.counted);
+    s.unsupported_share = static_cast<double>(s.unsupported) / static_cast<double>(s.counted);
+  }
+  sort_counts(s.blocking_ops);
+  sort_counts(s.cpu_ops);
+  sort_counts(s.heavy_cpu_ops);
+  s.model_opset = view.facts().onnx_opset();
+  s.nnpa_recommended_opset = tables.profile().nnpa_recommended_opset;
+  return s;
+}
+
+}  // namespace
+
+Analysis analyze(const ModelView& view, const AnalysisOptions& options, const SupportTables& tables,
+                 const OpVersions& versions) {
+  Analysis result;
+  result.march = options.march;
+  result.verdicts.resize(view.nodes().size());
+  const auto functions = local_functions(view);
+  for (const NodeInfo& node : view.nodes()) {
+    NodeVerdict& verdict = result.verdicts[node.index];
+    Findings findings;
+    if (functions.count({node.proto->domain(), node.op_type()})) {
+      verdict.placement = Placement::Cpu;
+      verdict.counted = false;
+      verdict.notes.push_back(
+          fmt::format("calls model-local function {}; onnx-mlir inlines it, its nodes are "
+                      "listed under graph function:{}:{}",
+                      node.op_type(), node.proto->domain(), node.op_type()));
+      continue;
+    }
+    check_compiles(node, tables, versions, findings);
+    if (findings.failed()) {
+      verdict.placement = Placement::Unsupported;
+    } else {
+      OpContext ctx(view, node, options.march);
+      check_nnpa(ctx, tables, versions, findings);
+      verdict.placement = findings.failed() ? Placement::Cpu : Placement::Nnpa;
+    }
+    if (node.is_onnx() && node.op_type() == "Constant") {
+      verdict.counted = false;
+      findings.note("constant: folded by the compiler, not executed");
+    }
+    verdict.reasons = std::move(findings.reasons());
+    verdict.notes.insert(verdict.notes.end(), findings.notes().begin(), findings.notes().end());
+  }
+  rules::apply_neighbour_rules(view, options.march, result.verdicts);
+  result.summary = summarize(view, result.verdicts, tables);
+  return result;
+}
+
+}  // namespace zonnx

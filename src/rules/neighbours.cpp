@@ -1,0 +1,137 @@
+// Placement that depends on neighbours, applied after every node has its own
+// verdict:
+//  * Softplus (z16+) and, on z16, LeakyRelu reach the NNPA only through a
+//    ZHighStick canonicalisation that needs an NNPA producer and NNPA consumers
+//    (the op sits between an unstick and a stick) and a static shape.
+//  * ZHighToONNX (on by default) turns Unstick(op(Stick x, Stick y)) back into
+//    a plain CPU op for Add, Sub, Mul, Min, Max and Relu: an isolated light op
+//    between CPU ops is not worth two data conversions.
+#include "rules/neighbours.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "rules/op_context.h"
+
+namespace zonnx::rules {
+namespace {
+
+bool on_nnpa(const std::vector<NodeVerdict>& verdicts, size_t node) {
+  return node != SIZE_MAX && verdicts[node].placement == Placement::Nnpa;
+}
+
+bool is_graph_output(const ModelView& view, const NodeInfo& node, const std::string& value) {
+  const auto& g = view.graphs()[static_cast<size_t>(node.graph)];
+  if (!g.proto) return false;
+  for (const auto& o : g.proto->output())
+    if (o.name() == value) return true;
+  return false;
+}
+
+// Producer of every data input and every consumer of every output is on NNPA.
+bool sandwiched(const ModelView& view, const NodeInfo& node, const std::vector<NodeVerdict>& verdicts) {
+  const auto& p = *node.proto;
+  if (p.input_size() == 0 || p.input(0).empty()) return false;
+  if (!on_nnpa(verdicts, view.producer(node.graph, p.input(0)))) return false;
+  bool any_consumer = false;
+  for (const auto& out : p.output()) {
+    if (out.empty()) continue;
+    if (is_graph_output(view, node, out)) return false;
+    for (size_t c : view.consumers(node.graph, out)) {
+      any_consumer = true;
+      if (!on_nnpa(verdicts, c)) return false;
+    }
+  }
+  return any_consumer;
+}
+
+bool static_input(const ModelView& view, const NodeInfo& node) {
+  const ValueType* t = view.input_type(node, 0);
+  return t && t->is_static();
+}
+
+void set_cpu(NodeVerdict& v, const std::string& rule, const std::string& message) {
+  v.placement = Placement::Cpu;
+  Reason r;
+  r.rule = rule;
+  r.message = message;
+  if (const RuleInfo* info = find_rule(rule)) r.hint = info->hint;
+  v.reasons.push_back(std::move(r));
+}
+
+}  // namespace
+
+void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeVerdict>& verdicts) {
+  // 1. Sandwich rewrites (ZHighStick.td canonicalisations).
+  for (const NodeInfo& node : view.nodes()) {
+    NodeVerdict& v = verdicts[node.index];
+    if (!node.is_onnx()) continue;
+    const std::string& op = node.op_type();
+    if (op == "Softplus" && v.placement == Placement::Nnpa) {
+      if (!sandwiched(view, node, verdicts) || !static_input(view, node)) {
+        set_cpu(
+            v, "nnpa.needs-neighbours",
+            "Softplus runs on NNPA only between NNPA ops (its producer and consumers on NNPA) with a static "
+            "shape; here it is not.");
+      } else {
+        v.notes.push_back(
+            "rescued: Softplus between NNPA ops is decomposed into zhigh Relu/Min/Exp/Sub/Log/Add");
+      }
+    } else if (op == "LeakyRelu" && march == March::Z16 && v.placement == Placement::Cpu &&
+               v.reasons.size() == 1 && v.reasons[0].rule == "nnpa.level") {
+      const auto* alpha_attr = [&]() -> const onnx::AttributeProto* {
+        for (const auto& a : node.proto->attribute())
+          if (a.name() == "alpha") return &a;
+        return nullptr;
+      }();
+      double alpha = alpha_attr ? alpha_attr->f() : 0.01;
+      if (alpha > 0 && static_input(view, node) && sandwiched(view, node, verdicts)) {
+        v.placement = Placement::Nnpa;
+        v.reasons.clear();
+        v.notes.push_back(
+            "rescued on z16: LeakyRelu between NNPA ops is rewritten to Sub(Relu(x), Relu(Mul(x, "
+            "-alpha))) on NNPA");
+      }
+    }
+  }
+  // 2. ZHighToONNX: isolated light ops go back to the CPU.
+  static const std::set<std::string> kLight = {"Add", "Sub", "Mul", "Min", "Max", "Relu"};
+  std::vector<size_t> to_cpu;
+  for (const NodeInfo& node : view.nodes()) {
+    const NodeVerdict& v = verdicts[node.index];
+    if (!node.is_onnx() || v.placement != Placement::Nnpa || !kLight.count(node.op_type())) continue;
+    if (!v.notes.empty()) continue;  // rescued by a rewrite: the op is no longer a plain stick/op/unstick
+    const auto& p = *node.proto;
+    bool isolated = true;
+    for (const auto& in : p.input()) {
+      if (in.empty()) continue;
+      size_t producer = view.producer(node.graph, in);
+      bool constant = view.constant_of(node.graph, in) != nullptr;
+      if (producer == SIZE_MAX && !constant) {
+        isolated = false;  // a graph input (function argument): the pattern does not apply
+        break;
+      }
+      if (on_nnpa(verdicts, producer)) {
+        isolated = false;
+        break;
+      }
+      for (size_t c : view.consumers(node.graph, in))
+        if (c != node.index && on_nnpa(verdicts, c)) isolated = false;  // the stick has other uses
+    }
+    for (const auto& out : p.output()) {
+      if (out.empty()) continue;
+      for (size_t c : view.consumers(node.graph, out))
+        if (on_nnpa(verdicts, c)) isolated = false;
+    }
+    if (isolated) to_cpu.push_back(node.index);
+  }
+  for (size_t i : to_cpu)
+    set_cpu(verdicts[i], "nnpa.isolated",
+            fmt::format(
+                "{} is legal for NNPA but isolated between CPU ops; onnx-mlir's ZHighToONNX pass runs it on "
+                "the CPU to save two data conversions.",
+                view.nodes()[i].op_type()));
+}
+
+}  // namespace zonnx::rules
