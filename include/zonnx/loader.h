@@ -53,7 +53,7 @@ class MappedFile {
 //     included; `offset` is the first tag (see decode_string_data).
 struct PayloadRef {
   int field = 0;        // TensorProto field number the bytes belong to (9 raw_data, 4 float_data, ...)
-  uint64_t offset = 0;  // byte offset of the payload (after tag and length) in the file
+  uint64_t offset = 0;  // byte offset in the file: after tag and length (string_data: the first tag)
   uint64_t length = 0;  // payload length in bytes
 };
 
@@ -90,6 +90,10 @@ struct LoadedModel {
 
 // Loads `path`. Throws ModelError (file + cause) for anything unreadable:
 // missing file, not a regular file, too big, malformed wire format, limits hit.
+// A tensor payload field longer than limits.inline_payload_bytes is absent
+// from the parsed tensor and marked instead (see elided_payload); a field
+// split over several wire entries (unpacked or chunked) stays inline.
+// Unknown fields of newer ONNX versions are kept.
 LoadedModel load_model(const std::string& path, const LoadOptions& options = {});
 
 // Same, from bytes already in memory (tests, fuzzing). `name` is used in errors.

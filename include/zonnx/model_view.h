@@ -46,7 +46,7 @@ std::string elem_type_name(int32_t code);
 double elem_type_size(int32_t code);
 
 struct GraphInfo {
-  std::string path;                         // "main", "main/If_3.then_branch", "function:local.MyFn"
+  std::string path;                         // "main", "main/If_3.then_branch", "function:local:MyFn"
   const onnx::GraphProto* proto = nullptr;  // null for function bodies
   const onnx::FunctionProto* function = nullptr;
   int parent = -1;               // enclosing graph index (-1 for main and functions)
@@ -110,7 +110,8 @@ struct ModelFacts {
 // Binding of graph input shapes given on the command line.
 struct InputShape {
   std::string name;           // input name; empty when given by index
-  int index = -1;             // zDLC --shapeInformation index; -1 when given by name
+  int index = -1;             // zDLC --shapeInformation index; -1 when given by name (or, with an
+                              // empty name, zDLC's "-1:" for every input)
   std::vector<int64_t> dims;  // -1 keeps the dim dynamic
 };
 
@@ -171,6 +172,8 @@ class ModelView {
   std::vector<NodeInfo> nodes_;
   std::vector<Scope> scopes_;  // one per graph
   std::vector<std::string> warnings_;
+  // Tensors made for Constant nodes given as value_float(s)/value_int(s)/value_string(s).
+  std::vector<std::unique_ptr<onnx::TensorProto>> owned_constants_;
 };
 
 }  // namespace zonnx

@@ -77,6 +77,31 @@ void write_ops(std::ostream& out, OpsTarget target, std::optional<March> march, 
   out << fmt::format("\n{} ops\n", rows.size());
 }
 
+void write_rules_markdown(std::ostream& out) {
+  out << "# Rule IDs\n\n"
+         "Every placement decision in `zonnx inspect` carries one of these IDs (JSON: "
+         "`nodes[].reasons[].rule`).\n"
+         "IDs are stable: a rule may get better wording, but its ID keeps its meaning. `zonnx rules` prints "
+         "this\n"
+         "list; this file is generated with `zonnx rules --format markdown > docs/rules.md` and a test "
+         "keeps\n"
+         "it in sync.\n\n"
+         "Outcome `unsupported` means onnx-mlir would not compile the model; `cpu` means the node runs on "
+         "the\n"
+         "CPU instead of the NNPA. The source column names the onnx-mlir fact (at the profile commit) each "
+         "rule\n"
+         "encodes.\n\n"
+         "| ID | Outcome | Meaning | Fix hint | onnx-mlir source |\n|---|---|---|---|---|\n";
+  auto cell = [](std::string s) {
+    std::string r;
+    for (char c : s) r += c == '|' ? std::string("\\|") : std::string(1, c);
+    return r;
+  };
+  for (const RuleInfo& r : rule_catalog())
+    out << "| `" << r.id << "` | " << placement_name(r.outcome) << " | " << cell(r.title) << " | "
+        << cell(r.hint) << " | " << cell(r.source) << " |\n";
+}
+
 void write_rules(std::ostream& out, bool json) {
   if (json) {
     auto rows = nlohmann::ordered_json::array();

@@ -3,6 +3,7 @@
 // Exit codes: 0 ok, 1 gate failed, 2 usage error, 3 bad model, 4 not convertible.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -37,6 +38,17 @@ struct InspectArgs {
   std::vector<std::string> fail_on;
   double min_coverage = -1;
 };
+
+// Width of the terminal when writing to one, else $COLUMNS, else 100.
+int terminal_width(bool to_terminal) {
+  struct winsize ws {};
+  if (to_terminal && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* cols = std::getenv("COLUMNS")) {
+    int n = std::atoi(cols);
+    if (n > 0) return n;
+  }
+  return 100;
+}
 
 March march_or_throw(const std::string& s) {
   auto m = parse_march(s);
@@ -76,6 +88,7 @@ int run_inspect(const InspectArgs& args) {
   bool to_terminal = (args.output.empty() || args.output == "-") && isatty(STDOUT_FILENO);
   TextOptions text;
   text.verbose = args.verbose;
+  text.width = terminal_width(to_terminal);
   text.color = !no_color_env() && (args.color == "always" || (args.color == "auto" && to_terminal));
   emit(args.output, [&](std::ostream& out) {
     if (args.format == "json")
@@ -140,7 +153,8 @@ int main(int argc, char** argv) {
 
   std::string rules_format = "text";
   auto* rules = app.add_subcommand("rules", "List every rule ID with its meaning and fix hint");
-  rules->add_option("--format", rules_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  rules->add_option("--format", rules_format, "text, json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
 
   try {
     app.parse(argc, argv);
@@ -165,7 +179,10 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     if (rules->parsed()) {
-      write_rules(std::cout, rules_format == "json");
+      if (rules_format == "markdown")
+        write_rules_markdown(std::cout);
+      else
+        write_rules(std::cout, rules_format == "json");
       return kExitOk;
     }
   } catch (const UsageError& e) {

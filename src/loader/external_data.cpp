@@ -33,9 +33,11 @@ bool has_parent_component(const std::string& location) {
   return false;
 }
 
+// `path` is `root` or below it (both canonical).
 bool is_inside(const std::string& root, const std::string& path) {
-  if (root == "/") return path.size() > 1 && path[0] == '/';
-  return path.size() > root.size() + 1 && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/';
+  if (path == root) return true;
+  if (root == "/") return path[0] == '/';
+  return path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/';
 }
 
 }  // namespace

@@ -152,6 +152,34 @@ std::string truncate(std::string_view s, int width) {
   return out + "\u2026";
 }
 
+std::string truncate_middle(std::string_view s, int width) {
+  if (width <= 0) return {};
+  if (display_width(s) <= width) return std::string(s);
+  if (width < 12) return truncate(s, width);
+  // Split the room (minus the ellipsis) between head and tail, more to the tail.
+  const int tail_w = (width - 1) - (width - 1) * 2 / 5;
+  const int head_w = (width - 1) - tail_w;
+  std::vector<std::pair<size_t, int>> chars;  // (byte offset, columns)
+  for (size_t pos = 0; pos < s.size();) {
+    size_t len = 0;
+    chars.emplace_back(pos, columns(decode(s, pos, len)));
+    pos += len;
+  }
+  size_t head_end = 0;
+  int w = 0;
+  for (size_t i = 0; i < chars.size() && w + chars[i].second <= head_w; ++i) {
+    w += chars[i].second;
+    head_end = i + 1 < chars.size() ? chars[i + 1].first : s.size();
+  }
+  size_t tail_begin = s.size();
+  w = 0;
+  for (size_t i = chars.size(); i-- > 0 && w + chars[i].second <= tail_w;) {
+    w += chars[i].second;
+    tail_begin = chars[i].first;
+  }
+  return std::string(s.substr(0, head_end)) + "\u2026" + std::string(s.substr(tail_begin));
+}
+
 std::string pad_right(std::string_view s, int width) {
   std::string out(s);
   const int w = display_width(s);

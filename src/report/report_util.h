@@ -27,6 +27,9 @@ int display_width(std::string_view s);
 
 // `s` cut to at most `width` columns, ending in "…" when something was cut.
 std::string truncate(std::string_view s, int width);
+// `s` cut to at most `width` columns by dropping its middle: "/model/enc…/Softmax_12".
+// Keeps the end of node names and paths, where they differ from each other.
+std::string truncate_middle(std::string_view s, int width);
 // `s` padded with spaces to `width` columns (left- or right-aligned); never cut.
 std::string pad_right(std::string_view s, int width);
 std::string pad_left(std::string_view s, int width);

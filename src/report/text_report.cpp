@@ -25,6 +25,7 @@ using report::pad_left;
 using report::pad_right;
 using report::terminal_safe;
 using report::truncate;
+using report::truncate_middle;
 using report::wrap;
 
 constexpr int kMinWidth = 40;
@@ -62,17 +63,18 @@ class Style {
 
 std::string spaces(int n) { return std::string(static_cast<size_t>(std::max(n, 0)), ' '); }
 
+int total_width(const std::vector<int>& widths, int gap) {
+  int t = 0;
+  for (int w : widths) t += w;
+  return t + gap * static_cast<int>(widths.size() - 1);
+}
+
 // Shrinks the widest of the flexible columns one column at a time until the
 // widths (plus `gap` between columns) fit `avail`, or every flexible column is
 // at its minimum.
 void fit_columns(std::vector<int>& widths, const std::vector<int>& mins, const std::vector<bool>& flexible,
                  int gap, int avail) {
-  auto total = [&] {
-    int t = 0;
-    for (int w : widths) t += w;
-    return t + gap * static_cast<int>(widths.size() - 1);
-  };
-  while (total() > avail) {
+  while (total_width(widths, gap) > avail) {
     int widest = -1;
     for (size_t i = 0; i < widths.size(); ++i)
       if (flexible[i] && widths[i] > mins[i] &&
@@ -198,7 +200,7 @@ class TextReport {
     name_w = std::min(name_w, std::max(avail / 2, 8));
     for (size_t i = 0; i < shown; ++i) {
       const std::string type = terminal_safe(report::type_and_shape(&values[i].type));
-      const std::string name = truncate(terminal_safe(values[i].name), name_w);
+      const std::string name = truncate_middle(terminal_safe(values[i].name), name_w);
       const std::string value = pad_right(name, name_w) + "  " + type;
       line(spaces(kIndent) + (i == 0 ? pad_right(label, kLabelWidth) : spaces(kLabelWidth)) +
            truncate(value, avail));
@@ -210,7 +212,7 @@ class TextReport {
 
   void header() {
     const ModelFacts& f = view_.facts();
-    line(st_.bold(truncate(terminal_safe(f.path.empty() ? std::string("(model)") : f.path), width_)));
+    line(st_.bold(truncate_middle(terminal_safe(f.path.empty() ? std::string("(model)") : f.path), width_)));
     field("Size", report::human_bytes(f.file_size));
     field("IR version", std::to_string(f.ir_version));
     std::string producer = terminal_safe(f.producer_name);
@@ -225,8 +227,9 @@ class TextReport {
     field("Opsets", opsets.empty() ? "none" : opsets);
     io_list("Inputs", f.inputs);
     io_list("Outputs", f.outputs);
-    std::string inits = fmt::format("{} tensor{}, {}", f.initializer_count, f.initializer_count == 1 ? "" : "s",
-                                    report::human_bytes(f.initializer_bytes));
+    std::string inits =
+        fmt::format("{} tensor{}, {}", f.initializer_count, f.initializer_count == 1 ? "" : "s",
+                    report::human_bytes(f.initializer_bytes));
     if (f.external_tensors) inits += fmt::format(" ({} external)", f.external_tensors);
     field("Initializers", inits);
     std::string nodes =
@@ -369,7 +372,15 @@ class TextReport {
 
   void reason_details(int indent, const Reason& r, bool with_rule) {
     const std::string message = terminal_safe(r.message.empty() ? std::string("(no message)") : r.message);
-    wrapped(indent, with_rule ? terminal_safe(r.rule) + ": " : std::string(), message);
+    const std::string rule = terminal_safe(r.rule) + ": ";
+    if (!with_rule)
+      wrapped(indent, "", message);
+    else if (display_width(rule) <= (width_ - indent) / 3)
+      wrapped(indent, rule, message);  // "nnpa.rank: rank 5 > 4"
+    else {
+      wrapped(indent, "rule: ", terminal_safe(r.rule));
+      wrapped(indent, "", message);
+    }
     const std::string hint = terminal_safe(hint_of(r));
     if (!hint.empty()) wrapped(indent, "fix: ", hint);
   }
@@ -412,8 +423,16 @@ class TextReport {
     }
     std::vector<const Group*> ordered;
     for (const auto& [key, g] : groups) ordered.push_back(&g);
-    std::stable_sort(ordered.begin(), ordered.end(), [](const Group* a, const Group* b) {
-      if (a->placement != b->placement) return a->placement == Placement::Unsupported;
+    // What matters first: what keeps the model from compiling, then the
+    // compute-heavy ops left on the CPU, then the rest by node count.
+    std::set<std::pair<std::string, std::string>> heavy;
+    for (const OpCount& op : analysis_.summary.heavy_cpu_ops) heavy.insert({op.domain, op.op_type});
+    auto rank = [&](const Group* g) {
+      if (g->placement == Placement::Unsupported) return 0;
+      return heavy.count({g->domain, g->op}) ? 1 : 2;
+    };
+    std::stable_sort(ordered.begin(), ordered.end(), [&](const Group* a, const Group* b) {
+      if (rank(a) != rank(b)) return rank(a) < rank(b);
       return a->nodes.size() > b->nodes.size();
     });
 
@@ -426,19 +445,28 @@ class TextReport {
       widths[3] = std::max(widths[3], display_width(terminal_safe(g->rule.empty() ? "-" : g->rule)));
     }
     constexpr int gap = 2;
-    fit_columns(widths, {11, 6, 0, 8}, {false, true, false, true}, gap, width_ - kIndent);
+    // Rule IDs are what users look up: never cut them. When the column does
+    // not fit, each group gets a "rule:" line instead.
+    const int rule_w = widths[3];
+    fit_columns(widths, {11, 6, 0, rule_w}, {false, true, false, false}, gap, width_ - kIndent);
+    const bool rule_column = total_width(widths, gap) <= width_ - kIndent;
+    if (!rule_column) {
+      widths.pop_back();
+      fit_columns(widths, {11, 6, 0}, {false, true, false}, gap, width_ - kIndent);
+    }
     const std::string gs = spaces(gap);
     line(spaces(kIndent) + st_.bold(pad_right(titles[0], widths[0])) + gs +
-         st_.bold(pad_right(titles[1], widths[1])) + gs + st_.bold(pad_left(titles[2], widths[2])) + gs +
-         st_.bold(titles[3]));
+         st_.bold(pad_right(titles[1], widths[1])) + gs + st_.bold(pad_left(titles[2], widths[2])) +
+         (rule_column ? gs + st_.bold(titles[3]) : std::string()));
     const int detail = kIndent + widths[0] + gap;
     for (const Group* g : ordered) {
       const std::string placement(placement_name(g->placement));
+      const std::string rule = terminal_safe(g->rule.empty() ? "-" : g->rule);
       line(spaces(kIndent) + st_.placement(g->placement, placement) +
            spaces(widths[0] - display_width(placement)) + gs +
            pad_right(truncate(op_label(g->domain, g->op), widths[1]), widths[1]) + gs +
-           pad_left(std::to_string(g->nodes.size()), widths[2]) + gs +
-           truncate(terminal_safe(g->rule.empty() ? "-" : g->rule), widths[3]));
+           pad_left(std::to_string(g->nodes.size()), widths[2]) + (rule_column ? gs + rule : std::string()));
+      if (!rule_column) wrapped(detail, "rule: ", rule);
       const NodeVerdict* first = verdict(g->nodes.front());
       if (first && !first->reasons.empty()) reason_details(detail, first->reasons.front(), false);
       if (!g->other_rules.empty()) {
@@ -460,7 +488,7 @@ class TextReport {
     std::string text;
     for (size_t i = 0; i < shown; ++i) {
       // Names keep their spaces; shorten long ones so a line holds a few.
-      std::string name = truncate(node_label(view_.nodes()[nodes[i]]), std::max(avail - 2, 8));
+      std::string name = truncate_middle(node_label(view_.nodes()[nodes[i]]), std::max(avail - 2, 8));
       for (char& c : name)
         if (c == ' ') c = '\x1f';  // keep the name on one line through wrap()
       text += (i ? ", " : "") + name;
@@ -498,11 +526,21 @@ class TextReport {
       widths[4] = std::max(widths[4], display_width(rules[node.index]));
     }
     constexpr int gap = 2;
-    fit_columns(widths, {0, 11, 6, 8, 8}, {false, false, true, true, true}, gap, width_ - kIndent);
+    // Rule IDs are never cut; names keep at least 24 columns. When both do not
+    // fit, the rule moves to the node's detail lines.
+    const int rule_w = widths[4];
+    fit_columns(widths, {0, 11, 6, std::min(widths[3], 24), rule_w}, {false, false, true, true, false}, gap,
+                width_ - kIndent);
+    const bool rule_column = total_width(widths, gap) <= width_ - kIndent;
+    if (!rule_column) {
+      widths.pop_back();
+      fit_columns(widths, {0, 11, 6, 8}, {false, false, true, true}, gap, width_ - kIndent);
+    }
     const std::string gs = spaces(gap);
     line(spaces(kIndent) + st_.bold(pad_left(titles[0], widths[0])) + gs +
          st_.bold(pad_right(titles[1], widths[1])) + gs + st_.bold(pad_right(titles[2], widths[2])) + gs +
-         st_.bold(pad_right(titles[3], widths[3])) + gs + st_.bold(titles[4]));
+         (rule_column ? st_.bold(pad_right(titles[3], widths[3])) + gs + st_.bold(titles[4])
+                      : st_.bold(titles[3])));
     const int detail = kIndent + widths[0] + gap + widths[1] + gap;
     const bool several_graphs = view_.graphs().size() > 1;
     int graph = -1;
@@ -512,7 +550,7 @@ class TextReport {
         const std::string path = graph >= 0 && static_cast<size_t>(graph) < view_.graphs().size()
                                      ? terminal_safe(view_.graphs()[static_cast<size_t>(graph)].path)
                                      : std::string("?");
-        line(spaces(kIndent) + st_.bold(truncate("graph " + path, width_ - kIndent)));
+        line(spaces(kIndent) + st_.bold("graph " + truncate_middle(path, width_ - kIndent - 6)));
       }
       const NodeVerdict* v = verdict(node.index);
       std::string placement = v ? std::string(placement_name(v->placement)) : std::string("?");
@@ -521,10 +559,11 @@ class TextReport {
       line(spaces(kIndent) + pad_left(std::to_string(node.index), widths[0]) + gs + placement_cell +
            spaces(widths[1] - display_width(placement)) + gs +
            pad_right(truncate(op_label(node.domain, node.op_type()), widths[2]), widths[2]) + gs +
-           pad_right(truncate(node_label(node), widths[3]), widths[3]) + gs +
-           truncate(rules[node.index], widths[4]));
+           pad_right(truncate_middle(node_label(node), widths[3]), widths[3]) +
+           (rule_column ? gs + rules[node.index] : std::string()));
       if (!v) continue;
-      for (size_t i = 0; i < v->reasons.size(); ++i) reason_details(detail, v->reasons[i], i > 0);
+      for (size_t i = 0; i < v->reasons.size(); ++i)
+        reason_details(detail, v->reasons[i], i > 0 || !rule_column);
       for (const std::string& note : v->notes)
         wrapped(detail, "note: ", terminal_safe(note), [&](const std::string& s) { return st_.dim(s); });
     }

@@ -20,6 +20,7 @@ enum class Infer {
   kPad,        // Pad-18: pads and optional axes inputs
   kResize,     // Resize-18: axes and keep_aspect_ratio_policy
   kPool,       // LpPool-18, AveragePool-19: dilations, ceil_mode
+  kMaxPool,    // MaxPool-22: as kPool (windows starting in the right padding dropped), plus Indices
   kCenterCropPad,
   kCol2Im,
   kOptionalGetElement,

@@ -278,7 +278,9 @@ TEST(ReportJson, HasEveryRequiredFieldWithItsType) {
     EXPECT_TRUE(n.at("counted").is_boolean());
     EXPECT_TRUE(n.at("notes").is_array());
     ASSERT_TRUE(n.at("reasons").is_array());
-    if (placement == "nnpa") EXPECT_TRUE(n.at("reasons").empty());
+    if (placement == "nnpa") {
+      EXPECT_TRUE(n.at("reasons").empty());
+    }
     for (const auto& r : n.at("reasons")) {
       EXPECT_TRUE(r.at("rule").is_string());
       EXPECT_TRUE(r.at("message").is_string());
@@ -340,7 +342,9 @@ TEST(ReportJson, NodesInGraphOrderWithGraphPaths) {
     EXPECT_EQ(nodes[i].at("graph"), view.graphs()[static_cast<size_t>(n.graph)].path);
     // Main graph first, then the nested graphs.
     if (nodes[i].at("graph") != "main") left_main = true;
-    if (left_main) EXPECT_NE(nodes[i].at("graph"), "main") << i;
+    if (left_main) {
+      EXPECT_NE(nodes[i].at("graph"), "main") << i;
+    }
   }
   EXPECT_EQ(nodes[0].at("name"), "main_relu");
   EXPECT_EQ(nodes[1].at("name"), "if0");
@@ -447,21 +451,27 @@ void check(const ordered_json& value, const ordered_json& schema, const std::str
     EXPECT_TRUE(ok) << where << ": " << value.dump() << " is not " << t.dump();
     if (!ok) return;
   }
-  if (schema.contains("const")) EXPECT_EQ(value, schema.at("const")) << where;
+  if (schema.contains("const")) {
+    EXPECT_EQ(value, schema.at("const")) << where;
+  }
   if (schema.contains("enum")) {
     bool found = false;
     for (const auto& e : schema.at("enum")) found = found || e == value;
     EXPECT_TRUE(found) << where << ": " << value.dump() << " not in " << schema.at("enum").dump();
   }
-  if (value.is_number() && schema.contains("minimum"))
+  if (value.is_number() && schema.contains("minimum")) {
     EXPECT_GE(value.get<double>(), schema.at("minimum").get<double>()) << where;
-  if (value.is_number() && schema.contains("maximum"))
+  }
+  if (value.is_number() && schema.contains("maximum")) {
     EXPECT_LE(value.get<double>(), schema.at("maximum").get<double>()) << where;
+  }
   if (value.is_object()) {
-    if (schema.contains("required"))
-      for (const auto& key : schema.at("required"))
+    if (schema.contains("required")) {
+      for (const auto& key : schema.at("required")) {
         EXPECT_TRUE(value.contains(key.get<std::string>()))
             << where << ": missing required \"" << key << "\"";
+      }
+    }
     if (schema.contains("properties")) {
       const auto& props = schema.at("properties");
       for (const auto& [key, v] : value.items()) {
@@ -488,10 +498,12 @@ TEST(ReportSchema, SchemaFileIsWellFormed) {
   std::function<void(const ordered_json&, const std::string&)> walk = [&](const ordered_json& s,
                                                                           const std::string& where) {
     if (!s.is_object()) return;
-    if (s.contains("required"))
-      for (const auto& k : s.at("required"))
+    if (s.contains("required")) {
+      for (const auto& k : s.at("required")) {
         EXPECT_TRUE(s.contains("properties") && s.at("properties").contains(k.get<std::string>()))
             << where << ": required \"" << k << "\" has no property";
+      }
+    }
     for (const auto& [k, v] : s.items())
       if (v.is_object()) walk(v, where + "/" + k);
   };
@@ -513,10 +525,12 @@ TEST(ReportSchema, DocumentationListsEveryField) {
   EXPECT_NE(doc.find(kJsonSchema), std::string::npos);
   std::function<void(const ordered_json&)> walk = [&](const ordered_json& s) {
     if (!s.is_object()) return;
-    if (s.contains("properties"))
-      for (const auto& [k, v] : s.at("properties").items())
+    if (s.contains("properties")) {
+      for (const auto& [k, v] : s.at("properties").items()) {
         EXPECT_NE(doc.find("`" + k + "`"), std::string::npos)
             << "docs/json-schema.md does not mention `" << k << "`";
+      }
+    }
     for (const auto& [k, v] : s.items()) walk(v);
   };
   walk(schema_file());
@@ -554,7 +568,9 @@ TEST(ReportText, EscapeSequencesFromTheModelNeverReachTheTerminal) {
     EXPECT_EQ(text.find('\x1b'), std::string::npos);
     EXPECT_EQ(text.find('\x07'), std::string::npos);
     EXPECT_NE(text.find("line1 line2?]0;title?"), std::string::npos);
-    if (verbose) EXPECT_NE(text.find("evil?[2J?name"), std::string::npos);
+    if (verbose) {
+      EXPECT_NE(text.find("evil?[2J?name"), std::string::npos);
+    }
   }
 }
 
@@ -692,9 +708,9 @@ TEST(ReportText, SummaryShowsSharesBlockingOpsOpsetAndGates) {
   const std::vector<GateResult> gates = {{"--fail-on unsupported", true, "1 node(s) would not compile"},
                                          {"--min-nnpa-coverage 40", false, "NNPA coverage 50.0% of 6 nodes"}};
   const std::string text = text_of(view, hand_analysis(view), TextOptions{}, gates);
-  EXPECT_NE(text.find("NNPA             3 / 6   50.0%"), std::string::npos) << text;
-  EXPECT_NE(text.find("CPU              2 / 6   33.3%"), std::string::npos);
-  EXPECT_NE(text.find("Unsupported      1 / 6   16.7%"), std::string::npos);
+  EXPECT_NE(text.find("NNPA          3 / 6   50.0%"), std::string::npos) << text;
+  EXPECT_NE(text.find("CPU           2 / 6   33.3%"), std::string::npos);
+  EXPECT_NE(text.find("Unsupported   1 / 6   16.7%"), std::string::npos);
   EXPECT_NE(text.find("would not compile: 1 \u00d7 NonZero (test.unsupported-op)"), std::string::npos);
   EXPECT_NE(text.find("model opset 13"), std::string::npos);
   EXPECT_NE(text.find("zonnx convert --opset nnpa"), std::string::npos);

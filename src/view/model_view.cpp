@@ -1,0 +1,980 @@
+#include "zonnx/model_view.h"
+
+#include <onnx/defs/schema.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "view/infer_runner.h"
+#include "view/schemas_past_17.h"
+#include "view/tensor_data.h"
+#include "zonnx/errors.h"
+#include "zonnx/tables.h"
+
+namespace zonnx {
+
+// ---------------------------------------------------------------------------
+// Small public helpers.
+
+bool ValueType::is_static() const {
+  if (!has_shape) return false;
+  for (const auto& d : dims)
+    if (!d.is_static()) return false;
+  return true;
+}
+
+int64_t ModelFacts::onnx_opset() const {
+  for (const auto& o : opsets)
+    if (o.domain == "ai.onnx") return o.version;
+  return 0;
+}
+
+namespace {
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return {};
+  size_t e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+bool parse_int(const std::string& text, int64_t& out) {
+  if (text.empty()) return false;
+  size_t i = 0;
+  bool neg = false;
+  if (text[0] == '-' || text[0] == '+') {
+    neg = text[0] == '-';
+    i = 1;
+  }
+  if (i >= text.size()) return false;
+  int64_t v = 0;
+  for (; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    int digit = text[i] - '0';
+    if (v > (std::numeric_limits<int64_t>::max() - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  out = neg ? -v : v;
+  return true;
+}
+
+std::vector<int64_t> parse_dims(const std::string& text, const std::string& option, const std::string& spec) {
+  std::vector<int64_t> dims;
+  std::string t = trim(text);
+  if (t.empty()) throw UsageError(option + " '" + spec + "': no dimensions given (expected e.g. 1x3x224x224)");
+  size_t start = 0;
+  while (true) {
+    size_t x = t.find('x', start);
+    std::string part = trim(t.substr(start, x == std::string::npos ? std::string::npos : x - start));
+    int64_t v = 0;
+    if (part == "?") {
+      v = -1;
+    } else if (!parse_int(part, v) || v < -1) {
+      throw UsageError(option + " '" + spec + "': '" + part +
+                       "' is not a dimension (use a number >= 0, or -1 for a dynamic dimension)");
+    }
+    dims.push_back(v);
+    if (x == std::string::npos) break;
+    start = x + 1;
+  }
+  return dims;
+}
+
+}  // namespace
+
+InputShape parse_input_shape(const std::string& spec) {
+  size_t colon = spec.rfind(':');
+  if (colon == std::string::npos || trim(spec.substr(0, colon)).empty())
+    throw UsageError("--input-shape '" + spec + "': expected NAME:DIMS, e.g. input:1x3x224x224");
+  InputShape s;
+  s.name = trim(spec.substr(0, colon));
+  s.dims = parse_dims(spec.substr(colon + 1), "--input-shape", spec);
+  return s;
+}
+
+std::vector<InputShape> parse_shape_information(const std::string& spec) {
+  std::vector<InputShape> out;
+  if (trim(spec).empty()) throw UsageError("--shapeInformation: empty value (expected e.g. 0:1x3x224x224)");
+  size_t start = 0;
+  while (true) {
+    size_t comma = spec.find(',', start);
+    std::string item = trim(spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    size_t colon = item.find(':');
+    if (colon == std::string::npos)
+      throw UsageError("--shapeInformation '" + item + "': expected INDEX:DIMS, e.g. 0:1x3x224x224");
+    std::string index = trim(item.substr(0, colon));
+    std::vector<int64_t> dims = parse_dims(item.substr(colon + 1), "--shapeInformation", item);
+    int64_t first = 0, last = 0;
+    size_t dash = index.find('-', 1);  // "a-b" range; a leading '-' is a sign
+    bool ok = dash == std::string::npos ? parse_int(index, first) && (last = first, true)
+                                        : parse_int(index.substr(0, dash), first) &&
+                                              parse_int(index.substr(dash + 1), last);
+    if (!ok || first < -1 || last < first || last > 1'000'000 || (first == -1 && last != -1))
+      throw UsageError("--shapeInformation '" + item +
+                       "': input index must be a number >= 0, a range like 0-2, or -1 for every input");
+    for (int64_t i = first; i <= last; ++i) {
+      InputShape s;
+      s.index = static_cast<int>(i);
+      s.dims = dims;
+      out.push_back(std::move(s));
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The builder.
+
+namespace {
+
+using Nodes = google::protobuf::RepeatedPtrField<onnx::NodeProto>;
+
+std::string normalize_domain(const std::string& d) { return d.empty() ? std::string("ai.onnx") : d; }
+
+std::string node_label(const onnx::NodeProto& n, size_t pos) {
+  if (!n.name().empty()) return "'" + n.name() + "'";
+  return "#" + std::to_string(pos) + " (" + n.op_type() + ")";
+}
+
+// Constant-node attributes that carry the value, converted to a tensor.
+std::unique_ptr<onnx::TensorProto> constant_attr_tensor(const onnx::AttributeProto& a) {
+  auto t = std::make_unique<onnx::TensorProto>();
+  const std::string& n = a.name();
+  if (n == "value_float") {
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    t->add_float_data(a.f());
+  } else if (n == "value_floats") {
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    t->add_dims(a.floats_size());
+    for (float f : a.floats()) t->add_float_data(f);
+  } else if (n == "value_int") {
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_int64_data(a.i());
+  } else if (n == "value_ints") {
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(a.ints_size());
+    for (int64_t v : a.ints()) t->add_int64_data(v);
+  } else if (n == "value_string") {
+    t->set_data_type(onnx::TensorProto::STRING);
+    t->add_string_data(a.s());
+  } else if (n == "value_strings") {
+    t->set_data_type(onnx::TensorProto::STRING);
+    t->add_dims(a.strings_size());
+    for (const auto& s : a.strings()) t->add_string_data(s);
+  } else {
+    return nullptr;
+  }
+  return t;
+}
+
+}  // namespace
+
+class ModelViewBuilder {
+ public:
+  ModelViewBuilder(ModelView& view, const ViewOptions& options) : v_(view), options_(options) {}
+
+  void run() {
+    view::ensure_onnx_schemas_past_17();
+    discover_graphs();
+    check_limits();
+    validate_structure();
+    apply_bindings();
+    collect_declared_params();
+    if (options_.infer_shapes) view::run_shape_inference(v_.model_->proto, limits_, v_.warnings_);
+    build_nodes();
+    build_scopes();
+    build_facts();
+  }
+
+ private:
+  struct Graph {
+    const onnx::FunctionProto* root_function = nullptr;  // function the graph belongs to (opsets)
+    int owner_graph = -1;
+    size_t owner_pos = SIZE_MAX;  // position of the owner node in owner_graph
+  };
+
+  ModelView& v_;
+  const ViewOptions& options_;
+  Limits limits_;  // the view applies the default limits
+  std::vector<Graph> extra_;
+  std::vector<size_t> node_base_;
+  std::unordered_map<const onnx::GraphProto*, int> graph_index_;
+  std::vector<std::unordered_set<std::string>> defined_;  // values defined in each graph
+  std::unordered_set<std::string> declared_params_;       // dim_params present before inference
+  std::map<std::string, int64_t> model_opsets_;
+  std::map<std::tuple<std::string, std::string, int64_t>, int> version_cache_;
+
+  const std::string& file() const { return v_.model_->path; }
+  [[noreturn]] void fail(const std::string& cause) const { throw ModelError(file(), cause); }
+
+  const onnx::ModelProto& model() const { return v_.model_->proto; }
+
+  const Nodes& nodes_of(int g) const {
+    const GraphInfo& gi = v_.graphs_[static_cast<size_t>(g)];
+    return gi.proto ? gi.proto->node() : gi.function->node();
+  }
+
+  // -- graphs ---------------------------------------------------------------
+
+  void add_graph(GraphInfo info, Graph extra) {
+    if (info.depth > limits_.max_graph_depth)
+      fail("subgraphs are nested more than " + std::to_string(limits_.max_graph_depth) + " deep (at " + info.path +
+           ")");
+    if (info.proto) graph_index_.emplace(info.proto, static_cast<int>(v_.graphs_.size()));
+    v_.graphs_.push_back(std::move(info));
+    extra_.push_back(extra);
+  }
+
+  void discover_graphs() {
+    GraphInfo main;
+    main.path = "main";
+    main.proto = &model().graph();
+    add_graph(main, {});
+    uint64_t nodes = 0;
+    auto expand = [&](size_t from) {
+      for (size_t g = from; g < v_.graphs_.size(); ++g) {
+        const Nodes& ns = nodes_of(static_cast<int>(g));
+        nodes += static_cast<uint64_t>(ns.size());
+        if (nodes > limits_.max_nodes)
+          fail("more than " + std::to_string(limits_.max_nodes) + " nodes (limit)");
+        for (int pos = 0; pos < ns.size(); ++pos) {
+          const auto& n = ns.Get(pos);
+          const std::string who = n.name().empty() ? "#" + std::to_string(pos) : n.name();
+          for (const auto& a : n.attribute()) {
+            auto child = [&](const onnx::GraphProto& sub, const std::string& suffix) {
+              GraphInfo info;
+              info.path = v_.graphs_[g].path + "/" + who + "." + a.name() + suffix;
+              info.proto = &sub;
+              info.parent = static_cast<int>(g);
+              info.depth = v_.graphs_[g].depth + 1;
+              Graph extra;
+              extra.root_function = extra_[g].root_function;
+              extra.owner_graph = static_cast<int>(g);
+              extra.owner_pos = static_cast<size_t>(pos);
+              add_graph(std::move(info), extra);
+            };
+            if (a.has_g()) child(a.g(), "");
+            for (int k = 0; k < a.graphs_size(); ++k) child(a.graphs(k), "[" + std::to_string(k) + "]");
+          }
+        }
+      }
+    };
+    expand(0);
+    size_t first_function = v_.graphs_.size();
+    for (const auto& f : model().functions()) {
+      GraphInfo info;
+      info.path = "function:" + f.domain() + ":" + f.name();
+      info.function = &f;
+      Graph extra;
+      extra.root_function = &f;
+      add_graph(std::move(info), extra);
+    }
+    expand(first_function);
+    // Node indices: graphs in order, nodes in order within each graph.
+    size_t base = 0;
+    for (size_t g = 0; g < v_.graphs_.size(); ++g) {
+      node_base_.push_back(base);
+      base += static_cast<size_t>(nodes_of(static_cast<int>(g)).size());
+    }
+    for (size_t g = 0; g < v_.graphs_.size(); ++g)
+      if (extra_[g].owner_graph >= 0)
+        v_.graphs_[g].owner_node = node_base_[static_cast<size_t>(extra_[g].owner_graph)] + extra_[g].owner_pos;
+  }
+
+  // -- limits ---------------------------------------------------------------
+
+  void check_rank(const onnx::TypeProto& t, const std::string& name, const std::string& path) const {
+    const onnx::TensorShapeProto* shape = nullptr;
+    switch (t.value_case()) {
+      case onnx::TypeProto::kTensorType:
+        if (t.tensor_type().has_shape()) shape = &t.tensor_type().shape();
+        break;
+      case onnx::TypeProto::kSparseTensorType:
+        if (t.sparse_tensor_type().has_shape()) shape = &t.sparse_tensor_type().shape();
+        break;
+      case onnx::TypeProto::kSequenceType:
+        return check_rank(t.sequence_type().elem_type(), name, path);
+      case onnx::TypeProto::kOptionalType:
+        return check_rank(t.optional_type().elem_type(), name, path);
+      case onnx::TypeProto::kMapType:
+        return check_rank(t.map_type().value_type(), name, path);
+      default:
+        break;
+    }
+    if (shape && shape->dim_size() > limits_.max_rank)
+      fail("value '" + name + "' in graph " + path + " has rank " + std::to_string(shape->dim_size()) +
+           ", above the limit of " + std::to_string(limits_.max_rank));
+  }
+
+  void check_tensor(const onnx::TensorProto& t, const std::string& what, const std::string& path) const {
+    if (t.dims_size() > limits_.max_rank)
+      fail(what + " '" + t.name() + "' in graph " + path + " has rank " + std::to_string(t.dims_size()) +
+           ", above the limit of " + std::to_string(limits_.max_rank));
+    for (int64_t d : t.dims())
+      if (d < 0) fail(what + " '" + t.name() + "' in graph " + path + " has a negative dimension");
+  }
+
+  void check_limits() const {
+    uint64_t values = 0;
+    for (size_t g = 0; g < v_.graphs_.size(); ++g) {
+      const GraphInfo& gi = v_.graphs_[g];
+      if (gi.proto) {
+        const auto& p = *gi.proto;
+        for (const auto* list : {&p.input(), &p.output(), &p.value_info()})
+          for (const auto& vi : *list) check_rank(vi.type(), vi.name(), gi.path);
+        for (const auto& t : p.initializer()) check_tensor(t, "initializer", gi.path);
+        values += static_cast<uint64_t>(p.input_size() + p.initializer_size() + p.sparse_initializer_size());
+      } else {
+        values += static_cast<uint64_t>(gi.function->input_size());
+      }
+      for (const auto& n : nodes_of(static_cast<int>(g))) {
+        values += static_cast<uint64_t>(n.output_size());
+        for (const auto& a : n.attribute())
+          if (a.has_t()) check_tensor(a.t(), "tensor attribute", gi.path);
+      }
+      if (values > limits_.max_values)
+        fail("more than " + std::to_string(limits_.max_values) + " values (limit)");
+    }
+  }
+
+  // -- structure ------------------------------------------------------------
+
+  struct ScopeState {
+    int graph = 0;
+    std::unordered_set<std::string> defined;   // defined so far (inputs, initializers, earlier nodes)
+    std::unordered_set<std::string> produced;  // every node output of the graph
+    size_t pos = 0;                            // node being checked
+  };
+
+  // Names used inside graph g (and its subgraphs) that g does not define.
+  std::unordered_set<std::string> free_names(int g) const {
+    std::unordered_set<std::string> used, defined;
+    std::function<void(int)> walk = [&](int gi) {
+      const GraphInfo& info = v_.graphs_[static_cast<size_t>(gi)];
+      if (info.proto) {
+        for (const auto& vi : info.proto->input()) defined.insert(vi.name());
+        for (const auto& t : info.proto->initializer()) defined.insert(t.name());
+        for (const auto& t : info.proto->sparse_initializer()) defined.insert(t.values().name());
+      }
+      for (const auto& n : nodes_of(gi)) {
+        for (const auto& i : n.input())
+          if (!i.empty()) used.insert(i);
+        for (const auto& o : n.output())
+          if (!o.empty()) defined.insert(o);
+        for (const auto& a : n.attribute()) {
+          if (a.has_g()) walk(graph_index_.at(&a.g()));
+          for (const auto& sub : a.graphs()) walk(graph_index_.at(&sub));
+        }
+      }
+    };
+    walk(g);
+    std::unordered_set<std::string> free;
+    for (const auto& u : used)
+      if (!defined.count(u)) free.insert(u);
+    return free;
+  }
+
+  // Whether graph g's nodes can be ordered at all (false: a genuine cycle).
+  bool sortable(int g, std::string& cycle_node) const {
+    const Nodes& ns = nodes_of(g);
+    std::unordered_map<std::string, size_t> producer;
+    for (int i = 0; i < ns.size(); ++i)
+      for (const auto& o : ns.Get(i).output())
+        if (!o.empty()) producer.emplace(o, static_cast<size_t>(i));
+    std::vector<std::vector<size_t>> users(static_cast<size_t>(ns.size()));
+    std::vector<size_t> pending(static_cast<size_t>(ns.size()), 0);
+    for (int i = 0; i < ns.size(); ++i) {
+      const auto& n = ns.Get(i);
+      std::unordered_set<std::string> uses(n.input().begin(), n.input().end());
+      for (const auto& a : n.attribute()) {
+        auto add = [&](const onnx::GraphProto& sub) {
+          for (const auto& f : free_names(graph_index_.at(&sub))) uses.insert(f);
+        };
+        if (a.has_g()) add(a.g());
+        for (const auto& sub : a.graphs()) add(sub);
+      }
+      std::unordered_set<size_t> deps;
+      for (const auto& u : uses) {
+        auto it = producer.find(u);
+        if (it != producer.end()) deps.insert(it->second);
+      }
+      for (size_t d : deps) users[d].push_back(static_cast<size_t>(i));
+      pending[static_cast<size_t>(i)] = deps.size();
+    }
+    std::deque<size_t> ready;
+    for (size_t i = 0; i < pending.size(); ++i)
+      if (pending[i] == 0) ready.push_back(i);
+    size_t done = 0;
+    while (!ready.empty()) {
+      size_t i = ready.front();
+      ready.pop_front();
+      ++done;
+      for (size_t u : users[i])
+        if (--pending[u] == 0) ready.push_back(u);
+    }
+    if (done == pending.size()) return true;
+    for (size_t i = 0; i < pending.size(); ++i)
+      if (pending[i] > 0) {
+        cycle_node = node_label(ns.Get(static_cast<int>(i)), i);
+        break;
+      }
+    return false;
+  }
+
+  [[noreturn]] void fail_order(const ScopeState& scope, const std::string& value) const {
+    const GraphInfo& gi = v_.graphs_[static_cast<size_t>(scope.graph)];
+    const auto& node = nodes_of(scope.graph).Get(static_cast<int>(scope.pos));
+    std::string cycle_node;
+    if (!sortable(scope.graph, cycle_node))
+      fail("graph " + gi.path + " contains a cycle (through node " + cycle_node + "): node " +
+           node_label(node, scope.pos) + " uses '" + value + "' before it is produced");
+    fail("graph " + gi.path + " is not topologically sorted: node " + node_label(node, scope.pos) + " uses '" +
+         value + "' before it is produced");
+  }
+
+  void check_graph(int g, std::vector<ScopeState*>& outer) {
+    const GraphInfo& gi = v_.graphs_[static_cast<size_t>(g)];
+    ScopeState st;
+    st.graph = g;
+    auto define = [&](const std::string& name, bool allow_repeat) {
+      if (name.empty()) return;
+      if (!st.defined.insert(name).second && !allow_repeat)
+        fail("value '" + name + "' is defined more than once in graph " + gi.path);
+    };
+    std::unordered_set<std::string> inputs;
+    if (gi.proto) {
+      for (const auto& vi : gi.proto->input()) {
+        if (!inputs.insert(vi.name()).second)
+          fail("graph " + gi.path + " lists input '" + vi.name() + "' twice");
+        define(vi.name(), false);
+      }
+      std::unordered_set<std::string> inits;
+      for (const auto& t : gi.proto->initializer()) {
+        if (!inits.insert(t.name()).second)
+          fail("initializer '" + t.name() + "' is defined more than once in graph " + gi.path);
+        define(t.name(), inputs.count(t.name()) > 0);  // an initializer may back a graph input
+      }
+      for (const auto& t : gi.proto->sparse_initializer()) define(t.values().name(), inputs.count(t.values().name()));
+    } else {
+      for (const auto& i : gi.function->input()) define(i, false);
+    }
+    const Nodes& ns = nodes_of(g);
+    for (int i = 0; i < ns.size(); ++i)
+      for (const auto& o : ns.Get(i).output()) {
+        if (o.empty()) continue;
+        if (st.defined.count(o) || !st.produced.insert(o).second)
+          fail("value '" + o + "' is defined more than once in graph " + gi.path + " (again by node " +
+               node_label(ns.Get(i), static_cast<size_t>(i)) + ")");
+      }
+    outer.push_back(&st);
+    for (int i = 0; i < ns.size(); ++i) {
+      st.pos = static_cast<size_t>(i);
+      const auto& n = ns.Get(i);
+      for (const auto& in : n.input()) {
+        if (in.empty() || st.defined.count(in)) continue;
+        // Not (yet) defined here: look outwards, innermost scope first.
+        bool found = false;
+        for (auto it = outer.rbegin(); it != outer.rend(); ++it) {
+          ScopeState& s = **it;
+          if (s.defined.count(in)) {
+            found = true;
+            break;
+          }
+          if (s.produced.count(in)) fail_order(s, in);
+        }
+        if (!found)
+          fail("node " + node_label(n, st.pos) + " in graph " + gi.path + " uses '" + in +
+               "', which is not defined (not a graph input, initializer or output of an earlier node)");
+      }
+      for (const auto& a : n.attribute()) {
+        if (a.has_g()) check_graph(graph_index_.at(&a.g()), outer);
+        for (const auto& sub : a.graphs()) check_graph(graph_index_.at(&sub), outer);
+      }
+      for (const auto& o : n.output())
+        if (!o.empty()) st.defined.insert(o);
+    }
+    outer.pop_back();
+    defined_[static_cast<size_t>(g)] = std::move(st.defined);
+  }
+
+  void validate_structure() {
+    defined_.assign(v_.graphs_.size(), {});
+    for (size_t g = 0; g < v_.graphs_.size(); ++g) {
+      if (v_.graphs_[g].parent >= 0) continue;  // checked from its parent
+      std::vector<ScopeState*> outer;
+      check_graph(static_cast<int>(g), outer);
+    }
+  }
+
+  // -- input bindings -------------------------------------------------------
+
+  void apply_binding(onnx::ValueInfoProto& input, const InputShape& b, const std::string& label) {
+    auto* type = input.mutable_type();
+    if (type->value_case() != onnx::TypeProto::kTensorType && type->value_case() != onnx::TypeProto::VALUE_NOT_SET)
+      throw UsageError(label + ": input '" + input.name() + "' is not a tensor");
+    auto* tensor = type->mutable_tensor_type();
+    auto* shape = tensor->mutable_shape();
+    if (shape->dim_size() == 0 && !input.type().tensor_type().has_shape()) {
+      for (size_t i = 0; i < b.dims.size(); ++i) shape->add_dim();
+    }
+    if (static_cast<size_t>(shape->dim_size()) != b.dims.size())
+      throw UsageError(label + ": " + std::to_string(b.dims.size()) + " dimensions given, but input '" +
+                       input.name() + "' has rank " + std::to_string(shape->dim_size()));
+    for (size_t i = 0; i < b.dims.size(); ++i) {
+      const int64_t d = b.dims[i];
+      auto* dim = shape->mutable_dim(static_cast<int>(i));
+      if (d >= 0) {
+        if (dim->has_dim_value() && dim->dim_value() != d)
+          v_.warnings_.push_back(label + ": dimension " + std::to_string(i) + " of input '" + input.name() +
+                                 "' is " + std::to_string(dim->dim_value()) + " in the model; using " +
+                                 std::to_string(d));
+        dim->set_dim_value(d);
+      } else if (d != -1) {
+        throw UsageError(label + ": invalid dimension " + std::to_string(d));
+      }
+    }
+  }
+
+  void apply_bindings() {
+    if (options_.input_shapes.empty()) return;
+    auto& graph = *v_.model_->proto.mutable_graph();
+    std::unordered_set<std::string> inits;
+    for (const auto& t : graph.initializer()) inits.insert(t.name());
+    std::vector<onnx::ValueInfoProto*> inputs;
+    for (auto& vi : *graph.mutable_input())
+      if (!inits.count(vi.name())) inputs.push_back(&vi);
+    auto names = [&] {
+      std::string s;
+      for (auto* vi : inputs) s += (s.empty() ? "" : ", ") + vi->name();
+      return s.empty() ? std::string("(none)") : s;
+    };
+    for (const auto& b : options_.input_shapes) {
+      if (!b.name.empty()) {
+        const std::string label = "--input-shape " + b.name;
+        auto it = std::find_if(inputs.begin(), inputs.end(), [&](auto* vi) { return vi->name() == b.name; });
+        if (it == inputs.end())
+          throw UsageError(label + ": the model has no input named '" + b.name + "' (inputs: " + names() + ")");
+        apply_binding(**it, b, label);
+      } else if (b.index == -1) {
+        for (auto* vi : inputs) apply_binding(*vi, b, "--shapeInformation -1");
+      } else {
+        const std::string label = "--shapeInformation " + std::to_string(b.index);
+        if (b.index < 0 || static_cast<size_t>(b.index) >= inputs.size())
+          throw UsageError(label + ": the model has " + std::to_string(inputs.size()) + " input(s) (" + names() +
+                           "), index " + std::to_string(b.index) + " is out of range");
+        apply_binding(*inputs[static_cast<size_t>(b.index)], b, label);
+      }
+    }
+  }
+
+  // -- types ----------------------------------------------------------------
+
+  void collect_params(const onnx::TypeProto& t) {
+    switch (t.value_case()) {
+      case onnx::TypeProto::kTensorType:
+        for (const auto& d : t.tensor_type().shape().dim())
+          if (d.has_dim_param()) declared_params_.insert(d.dim_param());
+        break;
+      case onnx::TypeProto::kSparseTensorType:
+        for (const auto& d : t.sparse_tensor_type().shape().dim())
+          if (d.has_dim_param()) declared_params_.insert(d.dim_param());
+        break;
+      case onnx::TypeProto::kSequenceType:
+        collect_params(t.sequence_type().elem_type());
+        break;
+      case onnx::TypeProto::kOptionalType:
+        collect_params(t.optional_type().elem_type());
+        break;
+      default:
+        break;
+    }
+  }
+
+  void collect_declared_params() {
+    for (const auto& gi : v_.graphs_)
+      if (gi.proto)
+        for (const auto* list : {&gi.proto->input(), &gi.proto->output(), &gi.proto->value_info()})
+          for (const auto& vi : *list) collect_params(vi.type());
+  }
+
+  void fill_shape(const onnx::TensorShapeProto& shape, ValueType& out) {
+    if (shape.dim_size() > limits_.max_rank) return;  // leave the rank unknown
+    out.has_shape = true;
+    out.dims.reserve(static_cast<size_t>(shape.dim_size()));
+    for (const auto& d : shape.dim()) {
+      if (d.has_dim_value() && d.dim_value() >= 0)
+        out.dims.push_back(Dim::of(d.dim_value()));
+      else if (d.has_dim_param() && !d.dim_param().empty() && declared_params_.count(d.dim_param()))
+        out.dims.push_back(Dim::named(d.dim_param()));
+      else
+        out.dims.push_back(Dim{});  // unknown, including symbols made up by inference ("unk__3")
+    }
+  }
+
+  ValueType convert(const onnx::TypeProto& t) {
+    ValueType v;
+    const onnx::TypeProto* inner = &t;
+    switch (t.value_case()) {
+      case onnx::TypeProto::kTensorType:
+        v.kind = ValueType::Kind::Tensor;
+        break;
+      case onnx::TypeProto::kSparseTensorType:
+        v.kind = ValueType::Kind::SparseTensor;
+        v.elem_type = t.sparse_tensor_type().elem_type();
+        if (t.sparse_tensor_type().has_shape()) fill_shape(t.sparse_tensor_type().shape(), v);
+        return v;
+      case onnx::TypeProto::kSequenceType:
+        v.kind = ValueType::Kind::Sequence;
+        inner = &t.sequence_type().elem_type();
+        break;
+      case onnx::TypeProto::kOptionalType:
+        v.kind = ValueType::Kind::Optional;
+        inner = &t.optional_type().elem_type();
+        break;
+      case onnx::TypeProto::kMapType:
+        v.kind = ValueType::Kind::Map;
+        return v;
+      case onnx::TypeProto::kOpaqueType:
+        v.kind = ValueType::Kind::Opaque;
+        return v;
+      default:
+        return v;
+    }
+    // Sequences and optionals describe their element tensor.
+    if (inner->value_case() == onnx::TypeProto::kTensorType) {
+      v.elem_type = inner->tensor_type().elem_type();
+      if (inner->tensor_type().has_shape()) fill_shape(inner->tensor_type().shape(), v);
+    }
+    return v;
+  }
+
+  static ValueType tensor_type(const onnx::TensorProto& t) {
+    ValueType v;
+    v.kind = ValueType::Kind::Tensor;
+    v.elem_type = t.data_type();
+    v.has_shape = true;
+    for (int64_t d : t.dims()) v.dims.push_back(Dim::of(d));
+    return v;
+  }
+
+  // -- nodes ----------------------------------------------------------------
+
+  int64_t opset_for(int g, const std::string& domain) const {
+    if (const onnx::FunctionProto* f = extra_[static_cast<size_t>(g)].root_function) {
+      for (const auto& o : f->opset_import())
+        if (normalize_domain(o.domain()) == domain) return o.version();
+    }
+    auto it = model_opsets_.find(domain);
+    return it == model_opsets_.end() ? 0 : it->second;
+  }
+
+  int resolve_version(const std::string& domain, const std::string& op, int64_t opset) {
+    if (opset <= 0) return 0;
+    auto key = std::make_tuple(domain, op, opset);
+    auto cached = version_cache_.find(key);
+    if (cached != version_cache_.end()) return cached->second;
+    int version = 0;
+    const int capped = static_cast<int>(std::min<int64_t>(opset, std::numeric_limits<int>::max()));
+    if (domain == "ai.onnx") {
+      try {
+        version = OpVersions::embedded().resolve(op, capped);
+      } catch (const std::exception&) {
+        version = 0;  // tables unavailable: fall back to libonnx below
+      }
+    }
+    if (version == 0) {
+      const onnx::OpSchema* s =
+          onnx::OpSchemaRegistry::Schema(op, capped, domain == "ai.onnx" ? std::string() : domain);
+      if (s) version = s->SinceVersion();
+    }
+    version_cache_.emplace(key, version);
+    return version;
+  }
+
+  void build_nodes() {
+    for (const auto& o : model().opset_import()) model_opsets_.emplace(normalize_domain(o.domain()), o.version());
+    for (size_t g = 0; g < v_.graphs_.size(); ++g) {
+      const Nodes& ns = nodes_of(static_cast<int>(g));
+      for (int i = 0; i < ns.size(); ++i) {
+        NodeInfo n;
+        n.index = v_.nodes_.size();
+        n.graph = static_cast<int>(g);
+        n.proto = &ns.Get(i);
+        n.domain = normalize_domain(n.proto->domain());
+        n.domain_opset = opset_for(static_cast<int>(g), n.domain);
+        n.since_version = resolve_version(n.domain, n.proto->op_type(), n.domain_opset);
+        v_.nodes_.push_back(std::move(n));
+      }
+    }
+  }
+
+  // -- scopes ---------------------------------------------------------------
+
+  // The graph (g or an enclosing one) that defines `name`, or -1.
+  int defining_graph(int g, const std::string& name) const {
+    for (; g >= 0; g = v_.graphs_[static_cast<size_t>(g)].parent)
+      if (defined_[static_cast<size_t>(g)].count(name)) return g;
+    return -1;
+  }
+
+  void build_scopes() {
+    v_.scopes_.assign(v_.graphs_.size(), {});
+    for (size_t g = 0; g < v_.graphs_.size(); ++g) {
+      auto& sc = v_.scopes_[g];
+      const GraphInfo& gi = v_.graphs_[g];
+      if (gi.proto) {
+        const auto& p = *gi.proto;
+        for (const auto* list : {&p.value_info(), &p.output(), &p.input()})
+          for (const auto& vi : *list)
+            if (vi.has_type()) sc.types[vi.name()] = convert(vi.type());
+        for (const auto& t : p.initializer()) {
+          sc.constants[t.name()] = &t;
+          auto it = sc.types.find(t.name());
+          if (it == sc.types.end() || !it->second.has_shape) sc.types[t.name()] = tensor_type(t);
+        }
+        for (const auto& st : p.sparse_initializer()) {
+          if (sc.types.count(st.values().name())) continue;
+          ValueType v;
+          v.kind = ValueType::Kind::SparseTensor;
+          v.elem_type = st.values().data_type();
+          v.has_shape = true;
+          for (int64_t d : st.dims()) v.dims.push_back(Dim::of(d));
+          sc.types[st.values().name()] = std::move(v);
+        }
+      }
+      const size_t base = node_base_[g];
+      const Nodes& ns = nodes_of(static_cast<int>(g));
+      for (int i = 0; i < ns.size(); ++i) {
+        const auto& n = ns.Get(i);
+        const size_t index = base + static_cast<size_t>(i);
+        for (const auto& o : n.output())
+          if (!o.empty()) sc.producers[o] = index;
+        if (n.op_type() == "Constant" && normalize_domain(n.domain()) == "ai.onnx" && n.output_size() >= 1 &&
+            !n.output(0).empty())
+          add_constant(sc, n);
+        add_uses(static_cast<int>(g), n, index);
+      }
+    }
+    for (auto& sc : v_.scopes_)
+      for (auto& [name, list] : sc.consumers) {
+        std::sort(list.begin(), list.end());
+        list.erase(std::unique(list.begin(), list.end()), list.end());
+      }
+  }
+
+  void add_constant(ModelView::Scope& sc, const onnx::NodeProto& n) {
+    const onnx::TensorProto* tensor = nullptr;
+    for (const auto& a : n.attribute()) {
+      if (a.name() == "value" && a.has_t()) {
+        tensor = &a.t();
+      } else if (auto t = constant_attr_tensor(a)) {
+        v_.owned_constants_.push_back(std::move(t));
+        tensor = v_.owned_constants_.back().get();
+      }
+      if (tensor) break;
+    }
+    if (!tensor) return;
+    const std::string& out = n.output(0);
+    sc.constants[out] = tensor;
+    auto it = sc.types.find(out);
+    if (it == sc.types.end() || !it->second.has_shape) sc.types[out] = tensor_type(*tensor);
+  }
+
+  // Records node `index` (in graph g) as a consumer of its inputs; a value of
+  // an enclosing scope is also consumed by every node owning the subgraphs in
+  // between.
+  void add_uses(int g, const onnx::NodeProto& n, size_t index) {
+    for (const auto& in : n.input()) {
+      if (in.empty()) continue;
+      int def = defining_graph(g, in);
+      if (def < 0) continue;
+      auto& list = v_.scopes_[static_cast<size_t>(def)].consumers[in];
+      list.push_back(index);
+      for (int cur = g; cur != def && cur >= 0; cur = v_.graphs_[static_cast<size_t>(cur)].parent) {
+        const size_t owner = v_.graphs_[static_cast<size_t>(cur)].owner_node;
+        if (owner != SIZE_MAX) list.push_back(owner);
+      }
+    }
+  }
+
+  // -- facts ----------------------------------------------------------------
+
+  static uint64_t payload_bytes(const onnx::TensorProto& t) {
+    auto count = view::element_count(t);
+    if (!count) return 0;
+    const int bits = view::elem_type_bits(t.data_type());
+    const long double bytes = std::ceil(static_cast<long double>(*count) * bits / 8.0L);
+    if (bytes >= static_cast<long double>(std::numeric_limits<uint64_t>::max())) return UINT64_MAX;
+    return static_cast<uint64_t>(bytes);
+  }
+
+  void build_facts() {
+    const auto& m = model();
+    ModelFacts& f = v_.facts_;
+    f.path = v_.model_->path;
+    f.file_size = v_.model_->file ? v_.model_->file->size() : 0;
+    f.ir_version = m.ir_version();
+    f.producer_name = m.producer_name();
+    f.producer_version = m.producer_version();
+    f.domain = m.domain();
+    f.model_version = m.model_version();
+    f.doc_string = m.doc_string();
+    f.graph_name = m.graph().name();
+    for (const auto& o : m.opset_import()) f.opsets.push_back({normalize_domain(o.domain()), o.version()});
+    for (const auto& p : m.metadata_props()) f.metadata.emplace_back(p.key(), p.value());
+    const auto& main = v_.scopes_[0];
+    std::unordered_set<std::string> inits;
+    for (const auto& t : m.graph().initializer()) inits.insert(t.name());
+    auto io = [&](const onnx::ValueInfoProto& vi) {
+      IoInfo info;
+      info.name = vi.name();
+      auto it = main.types.find(vi.name());
+      if (it != main.types.end()) info.type = it->second;
+      return info;
+    };
+    for (const auto& vi : m.graph().input())
+      if (!inits.count(vi.name())) f.inputs.push_back(io(vi));
+    for (const auto& vi : m.graph().output()) f.outputs.push_back(io(vi));
+    // Initializers of every graph (main and nested).
+    for (const auto& gi : v_.graphs_) {
+      if (!gi.proto) continue;
+      for (const auto& t : gi.proto->initializer()) {
+        ++f.initializer_count;
+        const uint64_t bytes = payload_bytes(t);
+        f.initializer_bytes = bytes > UINT64_MAX - f.initializer_bytes ? UINT64_MAX : f.initializer_bytes + bytes;
+        if (t.data_location() == onnx::TensorProto::EXTERNAL) ++f.external_tensors;
+      }
+    }
+    f.node_count = v_.nodes_.size();
+    f.function_count = static_cast<uint64_t>(m.functions_size());
+    for (const auto& gi : v_.graphs_)
+      if (gi.proto) ++f.graph_count;
+    std::map<std::pair<std::string, std::string>, uint64_t> counts;
+    for (const auto& n : v_.nodes_) ++counts[{n.domain, n.op_type()}];
+    for (const auto& [key, count] : counts) f.op_histogram.push_back({key.first, key.second, count});
+    std::stable_sort(f.op_histogram.begin(), f.op_histogram.end(),
+                     [](const OpCount& a, const OpCount& b) { return a.count > b.count; });
+  }
+};
+
+ModelView ModelView::build(LoadedModel model, const ViewOptions& options) {
+  ModelView view;
+  view.model_ = std::make_unique<LoadedModel>(std::move(model));
+  ModelViewBuilder(view, options).run();
+  return view;
+}
+
+// ---------------------------------------------------------------------------
+// Lookups.
+
+const ValueType* ModelView::type_of(int graph, const std::string& name) const {
+  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size(); g = graphs_[static_cast<size_t>(g)].parent) {
+    const auto& types = scopes_[static_cast<size_t>(g)].types;
+    auto it = types.find(name);
+    if (it != types.end()) return &it->second;
+  }
+  return nullptr;
+}
+
+const onnx::TensorProto* ModelView::constant_of(int graph, const std::string& name) const {
+  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size(); g = graphs_[static_cast<size_t>(g)].parent) {
+    const auto& constants = scopes_[static_cast<size_t>(g)].constants;
+    auto it = constants.find(name);
+    if (it != constants.end()) return it->second;
+  }
+  return nullptr;
+}
+
+size_t ModelView::producer(int graph, const std::string& name) const {
+  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size(); g = graphs_[static_cast<size_t>(g)].parent) {
+    const auto& producers = scopes_[static_cast<size_t>(g)].producers;
+    auto it = producers.find(name);
+    if (it != producers.end()) return it->second;
+  }
+  return SIZE_MAX;
+}
+
+const std::vector<size_t>& ModelView::consumers(int graph, const std::string& name) const {
+  static const std::vector<size_t> kNone;
+  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size(); g = graphs_[static_cast<size_t>(g)].parent) {
+    const auto& consumers = scopes_[static_cast<size_t>(g)].consumers;
+    auto it = consumers.find(name);
+    if (it != consumers.end()) return it->second;
+  }
+  return kNone;
+}
+
+const ValueType* ModelView::input_type(const NodeInfo& node, int i) const {
+  if (i < 0 || i >= node.proto->input_size() || node.proto->input(i).empty()) return nullptr;
+  return type_of(node.graph, node.proto->input(i));
+}
+
+const ValueType* ModelView::output_type(const NodeInfo& node, int i) const {
+  if (i < 0 || i >= node.proto->output_size() || node.proto->output(i).empty()) return nullptr;
+  return type_of(node.graph, node.proto->output(i));
+}
+
+namespace {
+
+constexpr int64_t kMaxConstantElements = int64_t{1} << 20;
+
+// The payload of a constant: inline, or left in the mapped file by the loader.
+std::optional<view::TensorPayload> payload_of(const LoadedModel& model, const onnx::TensorProto& t) {
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) return std::nullopt;
+  auto ref = elided_payload(t);
+  if (!ref) return view::inline_payload(t);
+  std::optional<std::string_view> bytes;
+  try {
+    bytes = tensor_raw_bytes(model, t);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (!bytes) return std::nullopt;
+  view::TensorPayload p;
+  p.bytes = *bytes;
+  switch (ref->field) {
+    case 5:   // int32_data
+    case 7:   // int64_data
+    case 11:  // uint64_data
+      p.encoding = view::TensorPayload::Encoding::PackedVarint;
+      break;
+    case 4:   // float_data (packed fixed32)
+    case 9:   // raw_data
+    case 10:  // double_data (packed fixed64)
+      p.encoding = view::TensorPayload::Encoding::Raw;
+      break;
+    default:
+      return std::nullopt;
+  }
+  return p;
+}
+
+}  // namespace
+
+std::optional<std::vector<int64_t>> ModelView::constant_ints(int graph, const std::string& name) const {
+  const onnx::TensorProto* t = constant_of(graph, name);
+  if (!t) return std::nullopt;
+  auto payload = payload_of(*model_, *t);
+  if (!payload) return std::nullopt;
+  return view::decode_ints(*t, *payload, kMaxConstantElements);
+}
+
+std::optional<std::vector<double>> ModelView::constant_floats(int graph, const std::string& name) const {
+  const onnx::TensorProto* t = constant_of(graph, name);
+  if (!t) return std::nullopt;
+  auto payload = payload_of(*model_, *t);
+  if (!payload) return std::nullopt;
+  return view::decode_floats(*t, *payload, kMaxConstantElements);
+}
+
+}  // namespace zonnx
