@@ -55,15 +55,15 @@ def split_flags(rest):
 
 
 def describe_flags(flags):
-    out = {"instructions": [], "dynamic_test": True, "dim_params": None}
-    for f in flags:
-        if f == "NO_DYNAMIC_SHAPE_TEST":
-            out["dynamic_test"] = False
-        elif re.match(r"^zdnnx?_", f):
-            out["instructions"].append(f)
-        else:
-            out["dim_params"] = f
-    return out
+    """test.py reads field 1 as the symbol the compiled library must export
+    (checked with TEST_INSTRUCTION_CHECK) and fields 2.. joined as --dimParams;
+    the CMake list drops entries ending in NO_DYNAMIC_SHAPE_TEST from the dynamic runs."""
+    dim_params = ",".join(flags[1:]) if len(flags) > 1 else None
+    return {
+        "instruction": flags[0] if flags else None,
+        "dim_params": dim_params,
+        "dynamic_test": dim_params != "NO_DYNAMIC_SHAPE_TEST",
+    }
 
 
 def parse(text):
@@ -124,9 +124,8 @@ def parse(text):
                 op = None if sm.group(1) == "Model" else sm.group(1)
                 lim, pending_comment = None, None
                 continue
-            if after_lim:  # a comment line continuing the ==LIM== text
+            if after_lim:  # a comment line continuing the ==LIM== text (it may also introduce entries)
                 lim = f"{lim} {body}"
-                continue
             pending_comment = body
         lists[march] = {"cmake_list": var, "enabled": enabled, "commented_out": commented}
     return lists
@@ -147,7 +146,7 @@ def main():
         text = subprocess.run(["git", "-C", args.git_dir, "show", f"{args.commit}:{CMAKE_PATH}"],
                               check=True, capture_output=True, text=True).stdout
     lists = parse(text)
-    curated = {"limit_from_section": {}, "expected_disagreements": []}
+    curated = {"limit_from_section": {}, "limit_from_section_note": "", "expected_disagreements": []}
     if os.path.exists(args.output):
         with open(args.output, encoding="utf-8") as f:
             old = json.load(f)
@@ -158,7 +157,7 @@ def main():
     for march_lists in lists.values():
         for e in march_lists["commented_out"]:
             why = curated["limit_from_section"].get(e["test"])
-            if why and not e["legality_limit"]:
+            if why:
                 e["legality_limit"] = why
                 e["legality_limit_curated"] = True
     doc = {
@@ -175,6 +174,7 @@ def main():
                  "limit, so the op is not placed on NNPA."),
         "lists": lists,
         "limit_from_section": curated["limit_from_section"],
+        "limit_from_section_note": curated["limit_from_section_note"],
         "expected_disagreements": curated["expected_disagreements"],
     }
     with open(args.output, "w", encoding="utf-8") as f:

@@ -123,6 +123,7 @@ std::vector<InputShape> parse_shape_information(const std::string& spec);
 struct ViewOptions {
   std::vector<InputShape> input_shapes;
   bool infer_shapes = true;
+  Limits limits;  // graph nesting depth, node/value counts and ranks accepted (ModelError beyond)
 };
 
 class ModelView {

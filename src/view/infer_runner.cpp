@@ -55,10 +55,11 @@ class CappedPropagationContext final : public onnx::DataPropagationContext {
 // would make it build a trillion dims.
 class MaskedShapeInputContext final : public onnx::InferenceContext {
  public:
-  MaskedShapeInputContext(onnx::InferenceContext& inner, size_t index, int cap) : inner_(inner), index_(index) {
+  MaskedShapeInputContext(onnx::InferenceContext& inner, size_t index, int cap)
+      : inner_(inner), index_(index) {
     const onnx::TypeProto* t = index < inner.getNumInputs() ? inner.getInputType(index) : nullptr;
-    if (t && t->has_tensor_type() && t->tensor_type().has_shape() && t->tensor_type().shape().dim_size() == 1 &&
-        t->tensor_type().shape().dim(0).dim_value() > cap) {
+    if (t && t->has_tensor_type() && t->tensor_type().has_shape() &&
+        t->tensor_type().shape().dim_size() == 1 && t->tensor_type().shape().dim(0).dim_value() > cap) {
       masked_ = *t;
       masked_.mutable_tensor_type()->mutable_shape()->mutable_dim(0)->Clear();
       use_masked_ = true;
@@ -176,7 +177,8 @@ void hide_outside_payloads(onnx::GraphProto& g) {
     inits->DeleteSubrange(i, 1);
   }
   for (auto& n : *g.mutable_node()) {
-    if (n.op_type() == "Constant" && (n.domain().empty() || n.domain() == "ai.onnx") && n.output_size() >= 1) {
+    if (n.op_type() == "Constant" && (n.domain().empty() || n.domain() == "ai.onnx") &&
+        n.output_size() >= 1) {
       for (const auto& a : n.attribute()) {
         if (a.name() == "value" && a.has_t() && payload_outside_proto(a.t())) {
           auto* vi = g.add_value_info();
@@ -323,7 +325,8 @@ void merge_type(onnx::TypeProto& dst, const onnx::TypeProto& src) {
 void merge_value_infos(google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& dst,
                        const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>& src) {
   for (int i = 0; i < dst.size() && i < src.size(); ++i)
-    if (dst.Get(i).name() == src.Get(i).name()) merge_type(*dst.Mutable(i)->mutable_type(), src.Get(i).type());
+    if (dst.Get(i).name() == src.Get(i).name())
+      merge_type(*dst.Mutable(i)->mutable_type(), src.Get(i).type());
 }
 
 void merge_graph(onnx::GraphProto& dst, const onnx::GraphProto& src) {
@@ -395,7 +398,8 @@ void run_shape_inference(onnx::ModelProto& model, const Limits& limits, std::vec
     return work;
   };
   if (!functions_are_safe(model, limits.max_graph_depth))
-    warnings.push_back("shape inference: model-local functions call themselves or nest too deeply; not expanded");
+    warnings.push_back(
+        "shape inference: model-local functions call themselves or nest too deeply; not expanded");
   std::string error;
   auto work = prepare(false);
   if (!try_infer(*work, limits, error)) {

@@ -69,7 +69,8 @@ bool parse_int(const std::string& text, int64_t& out) {
 std::vector<int64_t> parse_dims(const std::string& text, const std::string& option, const std::string& spec) {
   std::vector<int64_t> dims;
   std::string t = trim(text);
-  if (t.empty()) throw UsageError(option + " '" + spec + "': no dimensions given (expected e.g. 1x3x224x224)");
+  if (t.empty())
+    throw UsageError(option + " '" + spec + "': no dimensions given (expected e.g. 1x3x224x224)");
   size_t start = 0;
   while (true) {
     size_t x = t.find('x', start);
@@ -106,7 +107,8 @@ std::vector<InputShape> parse_shape_information(const std::string& spec) {
   size_t start = 0;
   while (true) {
     size_t comma = spec.find(',', start);
-    std::string item = trim(spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    std::string item =
+        trim(spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     size_t colon = item.find(':');
     if (colon == std::string::npos)
       throw UsageError("--shapeInformation '" + item + "': expected INDEX:DIMS, e.g. 0:1x3x224x224");
@@ -114,9 +116,9 @@ std::vector<InputShape> parse_shape_information(const std::string& spec) {
     std::vector<int64_t> dims = parse_dims(item.substr(colon + 1), "--shapeInformation", item);
     int64_t first = 0, last = 0;
     size_t dash = index.find('-', 1);  // "a-b" range; a leading '-' is a sign
-    bool ok = dash == std::string::npos ? parse_int(index, first) && (last = first, true)
-                                        : parse_int(index.substr(0, dash), first) &&
-                                              parse_int(index.substr(dash + 1), last);
+    bool ok = dash == std::string::npos
+                  ? parse_int(index, first) && (last = first, true)
+                  : parse_int(index.substr(0, dash), first) && parse_int(index.substr(dash + 1), last);
     if (!ok || first < -1 || last < first || last > 1'000'000 || (first == -1 && last != -1))
       throw UsageError("--shapeInformation '" + item +
                        "': input index must be a number >= 0, a range like 0-2, or -1 for every input");
@@ -181,7 +183,8 @@ std::unique_ptr<onnx::TensorProto> constant_attr_tensor(const onnx::AttributePro
 
 class ModelViewBuilder {
  public:
-  ModelViewBuilder(ModelView& view, const ViewOptions& options) : v_(view), options_(options) {}
+  ModelViewBuilder(ModelView& view, const ViewOptions& options)
+      : v_(view), options_(options), limits_(options.limits) {}
 
   void run() {
     view::ensure_onnx_schemas_past_17();
@@ -205,7 +208,7 @@ class ModelViewBuilder {
 
   ModelView& v_;
   const ViewOptions& options_;
-  Limits limits_;  // the view applies the default limits
+  Limits limits_;
   std::vector<Graph> extra_;
   std::vector<size_t> node_base_;
   std::unordered_map<const onnx::GraphProto*, int> graph_index_;
@@ -228,8 +231,8 @@ class ModelViewBuilder {
 
   void add_graph(GraphInfo info, Graph extra) {
     if (info.depth > limits_.max_graph_depth)
-      fail("subgraphs are nested more than " + std::to_string(limits_.max_graph_depth) + " deep (at " + info.path +
-           ")");
+      fail("subgraphs are nested more than " + std::to_string(limits_.max_graph_depth) + " deep (at " +
+           info.path + ")");
     if (info.proto) graph_index_.emplace(info.proto, static_cast<int>(v_.graphs_.size()));
     v_.graphs_.push_back(std::move(info));
     extra_.push_back(extra);
@@ -288,7 +291,8 @@ class ModelViewBuilder {
     }
     for (size_t g = 0; g < v_.graphs_.size(); ++g)
       if (extra_[g].owner_graph >= 0)
-        v_.graphs_[g].owner_node = node_base_[static_cast<size_t>(extra_[g].owner_graph)] + extra_[g].owner_pos;
+        v_.graphs_[g].owner_node =
+            node_base_[static_cast<size_t>(extra_[g].owner_graph)] + extra_[g].owner_pos;
   }
 
   // -- limits ---------------------------------------------------------------
@@ -438,8 +442,8 @@ class ModelViewBuilder {
     if (!sortable(scope.graph, cycle_node))
       fail("graph " + gi.path + " contains a cycle (through node " + cycle_node + "): node " +
            node_label(node, scope.pos) + " uses '" + value + "' before it is produced");
-    fail("graph " + gi.path + " is not topologically sorted: node " + node_label(node, scope.pos) + " uses '" +
-         value + "' before it is produced");
+    fail("graph " + gi.path + " is not topologically sorted: node " + node_label(node, scope.pos) +
+         " uses '" + value + "' before it is produced");
   }
 
   void check_graph(int g, std::vector<ScopeState*>& outer) {
@@ -464,7 +468,8 @@ class ModelViewBuilder {
           fail("initializer '" + t.name() + "' is defined more than once in graph " + gi.path);
         define(t.name(), inputs.count(t.name()) > 0);  // an initializer may back a graph input
       }
-      for (const auto& t : gi.proto->sparse_initializer()) define(t.values().name(), inputs.count(t.values().name()));
+      for (const auto& t : gi.proto->sparse_initializer())
+        define(t.values().name(), inputs.count(t.values().name()));
     } else {
       for (const auto& i : gi.function->input()) define(i, false);
     }
@@ -520,7 +525,8 @@ class ModelViewBuilder {
 
   void apply_binding(onnx::ValueInfoProto& input, const InputShape& b, const std::string& label) {
     auto* type = input.mutable_type();
-    if (type->value_case() != onnx::TypeProto::kTensorType && type->value_case() != onnx::TypeProto::VALUE_NOT_SET)
+    if (type->value_case() != onnx::TypeProto::kTensorType &&
+        type->value_case() != onnx::TypeProto::VALUE_NOT_SET)
       throw UsageError(label + ": input '" + input.name() + "' is not a tensor");
     auto* tensor = type->mutable_tensor_type();
     auto* shape = tensor->mutable_shape();
@@ -563,15 +569,16 @@ class ModelViewBuilder {
         const std::string label = "--input-shape " + b.name;
         auto it = std::find_if(inputs.begin(), inputs.end(), [&](auto* vi) { return vi->name() == b.name; });
         if (it == inputs.end())
-          throw UsageError(label + ": the model has no input named '" + b.name + "' (inputs: " + names() + ")");
+          throw UsageError(label + ": the model has no input named '" + b.name + "' (inputs: " + names() +
+                           ")");
         apply_binding(**it, b, label);
       } else if (b.index == -1) {
         for (auto* vi : inputs) apply_binding(*vi, b, "--shapeInformation -1");
       } else {
         const std::string label = "--shapeInformation " + std::to_string(b.index);
         if (b.index < 0 || static_cast<size_t>(b.index) >= inputs.size())
-          throw UsageError(label + ": the model has " + std::to_string(inputs.size()) + " input(s) (" + names() +
-                           "), index " + std::to_string(b.index) + " is out of range");
+          throw UsageError(label + ": the model has " + std::to_string(inputs.size()) + " input(s) (" +
+                           names() + "), index " + std::to_string(b.index) + " is out of range");
         apply_binding(*inputs[static_cast<size_t>(b.index)], b, label);
       }
     }
@@ -702,7 +709,8 @@ class ModelViewBuilder {
   }
 
   void build_nodes() {
-    for (const auto& o : model().opset_import()) model_opsets_.emplace(normalize_domain(o.domain()), o.version());
+    for (const auto& o : model().opset_import())
+      model_opsets_.emplace(normalize_domain(o.domain()), o.version());
     for (size_t g = 0; g < v_.graphs_.size(); ++g) {
       const Nodes& ns = nodes_of(static_cast<int>(g));
       for (int i = 0; i < ns.size(); ++i) {
@@ -851,7 +859,8 @@ class ModelViewBuilder {
       for (const auto& t : gi.proto->initializer()) {
         ++f.initializer_count;
         const uint64_t bytes = payload_bytes(t);
-        f.initializer_bytes = bytes > UINT64_MAX - f.initializer_bytes ? UINT64_MAX : f.initializer_bytes + bytes;
+        f.initializer_bytes =
+            bytes > UINT64_MAX - f.initializer_bytes ? UINT64_MAX : f.initializer_bytes + bytes;
         if (t.data_location() == onnx::TensorProto::EXTERNAL) ++f.external_tensors;
       }
     }
@@ -878,7 +887,8 @@ ModelView ModelView::build(LoadedModel model, const ViewOptions& options) {
 // Lookups.
 
 const ValueType* ModelView::type_of(int graph, const std::string& name) const {
-  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size(); g = graphs_[static_cast<size_t>(g)].parent) {
+  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size();
+       g = graphs_[static_cast<size_t>(g)].parent) {
     const auto& types = scopes_[static_cast<size_t>(g)].types;
     auto it = types.find(name);
     if (it != types.end()) return &it->second;
@@ -887,7 +897,8 @@ const ValueType* ModelView::type_of(int graph, const std::string& name) const {
 }
 
 const onnx::TensorProto* ModelView::constant_of(int graph, const std::string& name) const {
-  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size(); g = graphs_[static_cast<size_t>(g)].parent) {
+  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size();
+       g = graphs_[static_cast<size_t>(g)].parent) {
     const auto& constants = scopes_[static_cast<size_t>(g)].constants;
     auto it = constants.find(name);
     if (it != constants.end()) return it->second;
@@ -896,7 +907,8 @@ const onnx::TensorProto* ModelView::constant_of(int graph, const std::string& na
 }
 
 size_t ModelView::producer(int graph, const std::string& name) const {
-  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size(); g = graphs_[static_cast<size_t>(g)].parent) {
+  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size();
+       g = graphs_[static_cast<size_t>(g)].parent) {
     const auto& producers = scopes_[static_cast<size_t>(g)].producers;
     auto it = producers.find(name);
     if (it != producers.end()) return it->second;
@@ -906,7 +918,8 @@ size_t ModelView::producer(int graph, const std::string& name) const {
 
 const std::vector<size_t>& ModelView::consumers(int graph, const std::string& name) const {
   static const std::vector<size_t> kNone;
-  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size(); g = graphs_[static_cast<size_t>(g)].parent) {
+  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size();
+       g = graphs_[static_cast<size_t>(g)].parent) {
     const auto& consumers = scopes_[static_cast<size_t>(g)].consumers;
     auto it = consumers.find(name);
     if (it != consumers.end()) return it->second;

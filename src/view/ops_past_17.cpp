@@ -121,8 +121,7 @@ std::optional<std::vector<double>> const_floats(InferenceContext& ctx, size_t i)
 
 // Normalises `axis` against `rank`; fails inference when it is out of range.
 int normalize_axis(int64_t axis, int rank, const char* what) {
-  if (axis < -rank || axis >= rank)
-    fail_shape_inference(what, " ", axis, " is out of range for rank ", rank);
+  if (axis < -rank || axis >= rank) fail_shape_inference(what, " ", axis, " is out of range for rank ", rank);
   return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
@@ -254,7 +253,8 @@ void infer_split(InferenceContext& ctx) {
   std::vector<std::optional<int64_t>> sizes(n);
   if (ctx.getNumInputs() > 1 && given(ctx, 1)) {
     if (auto split = const_ints(ctx, 1)) {
-      if (split->size() != n) fail_shape_inference("split has ", split->size(), " entries for ", n, " outputs");
+      if (split->size() != n)
+        fail_shape_inference("split has ", split->size(), " entries for ", n, " outputs");
       int64_t sum = 0;
       for (size_t o = 0; o < n; ++o) {
         if ((*split)[o] < 0) fail_shape_inference("split sizes must be >= 0");
@@ -380,7 +380,8 @@ void infer_resize(InferenceContext& ctx) {
   } else if (scales) {
     if (scales->size() != axes.size())
       fail_shape_inference("scales has ", scales->size(), " values for ", axes.size(), " axes");
-    const bool crop = attr_string(ctx, "coordinate_transformation_mode", "half_pixel") == "tf_crop_and_resize";
+    const bool crop =
+        attr_string(ctx, "coordinate_transformation_mode", "half_pixel") == "tf_crop_and_resize";
     for (size_t i = 0; i < axes.size(); ++i) {
       const Dimension& d = in->dim(axes[i]);
       const auto scale = static_cast<float>((*scales)[i]);
@@ -411,7 +412,8 @@ void infer_pool(InferenceContext& ctx) {
   if (rank < 2) fail_shape_inference("pooling input must have rank >= 2");
   const auto spatial = static_cast<size_t>(rank - 2);
   auto kernel = attr_ints(ctx, "kernel_shape");
-  if (!kernel || kernel->size() != spatial) fail_shape_inference("kernel_shape must have ", spatial, " values");
+  if (!kernel || kernel->size() != spatial)
+    fail_shape_inference("kernel_shape must have ", spatial, " values");
   auto strides = attr_ints(ctx, "strides").value_or(std::vector<int64_t>(spatial, 1));
   auto dilations = attr_ints(ctx, "dilations").value_or(std::vector<int64_t>(spatial, 1));
   auto pads = attr_ints(ctx, "pads").value_or(std::vector<int64_t>(2 * spatial, 0));
@@ -430,7 +432,8 @@ void infer_pool(InferenceContext& ctx) {
     Dimension* o = out.add_dim();
     if (!d.has_dim_value()) continue;
     const int64_t size = d.dim_value(), s = strides[i];
-    if (s < 1 || dilations[i] < 1 || (*kernel)[i] < 1) fail_shape_inference("invalid kernel, stride or dilation");
+    if (s < 1 || dilations[i] < 1 || (*kernel)[i] < 1)
+      fail_shape_inference("invalid kernel, stride or dilation");
     const int64_t ek = ((*kernel)[i] - 1) * dilations[i] + 1;
     int64_t v;
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
@@ -498,7 +501,8 @@ void infer_col2im(InferenceContext& ctx) {
     if (block && in->dim(1).has_dim_value()) {
       int64_t prod = 1;
       for (int64_t b : *block) prod *= b;
-      if (prod > 0 && in->dim(1).dim_value() % prod == 0) out.mutable_dim(1)->set_dim_value(in->dim(1).dim_value() / prod);
+      if (prod > 0 && in->dim(1).dim_value() % prod == 0)
+        out.mutable_dim(1)->set_dim_value(in->dim(1).dim_value() / prod);
     }
   }
   if (image)
@@ -593,7 +597,8 @@ void infer_affine_grid(InferenceContext& ctx) {
     if (size->size() == 4) {  // (N, C, H, W) -> (N, H, W, 2)
       for (int64_t v : {(*size)[0], (*size)[2], (*size)[3], int64_t{2}}) out.add_dim()->set_dim_value(v);
     } else if (size->size() == 5) {  // (N, C, D, H, W) -> (N, D, H, W, 3)
-      for (int64_t v : {(*size)[0], (*size)[2], (*size)[3], (*size)[4], int64_t{3}}) out.add_dim()->set_dim_value(v);
+      for (int64_t v : {(*size)[0], (*size)[2], (*size)[3], (*size)[4], int64_t{3}})
+        out.add_dim()->set_dim_value(v);
     } else {
       fail_shape_inference("AffineGrid size must have 4 or 5 values");
     }
@@ -697,7 +702,8 @@ void infer_attention(InferenceContext& ctx) {
     return r;
   };
   for (const auto* s : {q, k, v})
-    if (s && s->dim_size() != 3 && s->dim_size() != 4) fail_shape_inference("Attention inputs must be 3-D or 4-D");
+    if (s && s->dim_size() != 3 && s->dim_size() != 4)
+      fail_shape_inference("Attention inputs must be 3-D or 4-D");
   // Y
   if (q && v && q->dim_size() == v->dim_size()) {
     TensorShapeProto y;
@@ -736,7 +742,8 @@ void infer_attention(InferenceContext& ctx) {
     const Dimension& kv_seq = k4->dim(2);
     if (!has_past) {
       total = kv_seq;
-    } else if (past_k && past_k->dim_size() == 4 && past_k->dim(2).has_dim_value() && kv_seq.has_dim_value()) {
+    } else if (past_k && past_k->dim_size() == 4 && past_k->dim(2).has_dim_value() &&
+               kv_seq.has_dim_value()) {
       total.set_dim_value(past_k->dim(2).dim_value() + kv_seq.dim_value());
     }
   }

@@ -420,10 +420,10 @@ constexpr OpRow kOps[] = {
 // clang-format on
 
 constexpr std::pair<std::string_view, std::string_view> kElemTypes[] = {
-    {"u8", "uint8"},   {"u16", "uint16"},   {"u32", "uint32"}, {"u64", "uint64"},   {"i8", "int8"},
-    {"i16", "int16"},  {"i32", "int32"},    {"i64", "int64"},  {"bf16", "bfloat16"}, {"f16", "float16"},
-    {"f32", "float"},  {"f64", "double"},   {"str", "string"}, {"bool", "bool"},    {"c64", "complex64"},
-    {"c128", "complex128"},
+    {"u8", "uint8"},      {"u16", "uint16"},  {"u32", "uint32"},    {"u64", "uint64"},
+    {"i8", "int8"},       {"i16", "int16"},   {"i32", "int32"},     {"i64", "int64"},
+    {"bf16", "bfloat16"}, {"f16", "float16"}, {"f32", "float"},     {"f64", "double"},
+    {"str", "string"},    {"bool", "bool"},   {"c64", "complex64"}, {"c128", "complex128"},
 };
 
 std::string_view trim(std::string_view s) {
@@ -484,9 +484,9 @@ void expand_type_token(std::string_view token, std::vector<std::string>& out) {
 onnx::AttributeProto::AttributeType attribute_kind(std::string_view k) {
   using A = onnx::AttributeProto;
   static const std::pair<std::string_view, A::AttributeType> kinds[] = {
-      {"i", A::INT},          {"f", A::FLOAT}, {"s", A::STRING}, {"ints", A::INTS},
-      {"floats", A::FLOATS},  {"strings", A::STRINGS}, {"t", A::TENSOR}, {"g", A::GRAPH},
-      {"st", A::SPARSE_TENSOR},
+      {"i", A::INT},     {"f", A::FLOAT},       {"s", A::STRING},
+      {"ints", A::INTS}, {"floats", A::FLOATS}, {"strings", A::STRINGS},
+      {"t", A::TENSOR},  {"g", A::GRAPH},       {"st", A::SPARSE_TENSOR},
   };
   for (const auto& [name, kind] : kinds)
     if (name == k) return kind;

@@ -25,9 +25,9 @@ void ensure_onnx_schemas_past_17();
 struct RegisteredSchema {
   std::string op;
   int version = 0;
-  bool registered = false;      // libonnx now returns this schema for (op, version)
-  bool has_inference = false;   // the schema has a type-and-shape inference function
-  std::string error;            // why the row could not be built (empty normally)
+  bool registered = false;     // libonnx now returns this schema for (op, version)
+  bool has_inference = false;  // the schema has a type-and-shape inference function
+  std::string error;           // why the row could not be built (empty normally)
 };
 // Every op version of the table and whether its registration took effect
 // (for tests and diagnostics). Calls ensure_onnx_schemas_past_17().

@@ -279,11 +279,11 @@ std::optional<std::vector<int64_t>> decode_ints(const onnx::TensorProto& tensor,
   return out;
 }
 
-std::optional<std::vector<double>> decode_floats(const onnx::TensorProto& tensor, const TensorPayload& payload,
-                                                 int64_t max_elements) {
+std::optional<std::vector<double>> decode_floats(const onnx::TensorProto& tensor,
+                                                 const TensorPayload& payload, int64_t max_elements) {
   const int32_t type = tensor.data_type();
-  if (type != onnx::TensorProto::FLOAT && type != onnx::TensorProto::DOUBLE && type != onnx::TensorProto::FLOAT16 &&
-      type != onnx::TensorProto::BFLOAT16)
+  if (type != onnx::TensorProto::FLOAT && type != onnx::TensorProto::DOUBLE &&
+      type != onnx::TensorProto::FLOAT16 && type != onnx::TensorProto::BFLOAT16)
     return std::nullopt;
   auto count = element_count(tensor);
   if (!count || *count > max_elements) return std::nullopt;

@@ -32,8 +32,8 @@ std::optional<int64_t> element_count(const onnx::TensorProto& tensor);
 std::optional<std::vector<int64_t>> decode_ints(const onnx::TensorProto& tensor, const TensorPayload& payload,
                                                 int64_t max_elements);
 // Decodes float-typed tensors (float, double, float16, bfloat16).
-std::optional<std::vector<double>> decode_floats(const onnx::TensorProto& tensor, const TensorPayload& payload,
-                                                 int64_t max_elements);
+std::optional<std::vector<double>> decode_floats(const onnx::TensorProto& tensor,
+                                                 const TensorPayload& payload, int64_t max_elements);
 
 // Payload of a tensor whose data is inline in the proto (raw_data or typed fields).
 TensorPayload inline_payload(const onnx::TensorProto& tensor);

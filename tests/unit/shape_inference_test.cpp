@@ -148,7 +148,9 @@ TEST(ShapeInference, Split18) {
 
 TEST(ShapeInference, Pad18WithAxes) {
   ModelBuilder b(18);
-  b.input("x", kFloat, {1, 3, 5, 5}).initializer_ints("pads", {1, 2, 1, 2}).initializer_ints("axes", {-2, -1});
+  b.input("x", kFloat, {1, 3, 5, 5})
+      .initializer_ints("pads", {1, 2, 1, 2})
+      .initializer_ints("axes", {-2, -1});
   b.initializer_ints("all", {0, 0, 1, 1, 0, 0, 1, -1});
   b.node("Pad", {"x", "pads", "", "axes"}, {"y"});
   b.node("Pad", {"x", "all"}, {"z"});
@@ -276,7 +278,8 @@ TEST(ShapeInference, QuantizeDequantize) {
   EXPECT_EQ(elem(v, "q_default"), onnx::TensorProto::UINT8);
   EXPECT_EQ(elem(v, "dq"), onnx::TensorProto::FLOAT16);
   EXPECT_EQ(elem(v, "dq_dtype"), onnx::TensorProto::BFLOAT16);
-  for (const char* out : {"q_zp", "q_dtype", "q_default", "dq", "dq_dtype"}) EXPECT_EQ(shape(v, out), "[2,8]");
+  for (const char* out : {"q_zp", "q_dtype", "q_default", "dq", "dq_dtype"})
+    EXPECT_EQ(shape(v, out), "[2,8]");
 }
 
 // --- other new ops ---------------------------------------------------------
@@ -312,7 +315,9 @@ TEST(ShapeInference, Dft20AndGridSample20) {
 
 TEST(ShapeInference, Attention23And24) {
   ModelBuilder b(24);
-  b.input("q4", kFloat, {2, 8, 10, 16}).input("k4", kFloat, {2, 2, 12, 16}).input("v4", kFloat, {2, 2, 12, 32});
+  b.input("q4", kFloat, {2, 8, 10, 16})
+      .input("k4", kFloat, {2, 2, 12, 16})
+      .input("v4", kFloat, {2, 2, 12, 32});
   b.input("pk", kFloat, {2, 2, 5, 16}).input("pv", kFloat, {2, 2, 5, 32});
   b.node("Attention", {"q4", "k4", "v4", "", "pk", "pv"}, {"y4", "present_k", "present_v", "qk"});
   b.input("q3", kFloat, {2, 10, 128}).input("k3", kFloat, {2, 12, 32}).input("v3", kFloat, {2, 12, 64});
@@ -398,7 +403,8 @@ bool contradicts(const ValueType& inferred, const onnx::TypeProto& declared, std
   }
   if (!t.has_shape() || !inferred.has_shape) return false;
   if (t.shape().dim_size() != static_cast<int>(inferred.dims.size())) {
-    why = "rank " + std::to_string(inferred.dims.size()) + " vs declared " + std::to_string(t.shape().dim_size());
+    why = "rank " + std::to_string(inferred.dims.size()) + " vs declared " +
+          std::to_string(t.shape().dim_size());
     return true;
   }
   for (int i = 0; i < t.shape().dim_size(); ++i) {
@@ -417,10 +423,12 @@ TEST(ShapeInference, OnnxNodeTestsAgreeWithDeclaredOutputs) {
   // Reads ../shared/onnx-node-tests (see tests/CMakeLists.txt); skipped without it.
   const std::string shared = test::shared_dir();
   const std::string dir = shared + "/onnx-node-tests";
-  if (shared.empty() || !std::filesystem::is_directory(dir)) GTEST_SKIP() << "../shared/onnx-node-tests not present";
+  if (shared.empty() || !std::filesystem::is_directory(dir))
+    GTEST_SKIP() << "../shared/onnx-node-tests not present";
   std::vector<std::string> paths;
   for (const auto& entry : std::filesystem::directory_iterator(dir))
-    if (std::filesystem::exists(entry.path() / "model.onnx")) paths.push_back((entry.path() / "model.onnx").string());
+    if (std::filesystem::exists(entry.path() / "model.onnx"))
+      paths.push_back((entry.path() / "model.onnx").string());
   std::sort(paths.begin(), paths.end());
   ASSERT_GT(paths.size(), 1000u);
   size_t mismatches = 0, checked = 0, inferred_outputs = 0;
@@ -428,7 +436,8 @@ TEST(ShapeInference, OnnxNodeTestsAgreeWithDeclaredOutputs) {
   for (const auto& path : paths) {
     LoadedModel m = load_model(path);
     // Keep the declared outputs, and let inference work without them.
-    std::vector<onnx::ValueInfoProto> declared(m.proto.graph().output().begin(), m.proto.graph().output().end());
+    std::vector<onnx::ValueInfoProto> declared(m.proto.graph().output().begin(),
+                                               m.proto.graph().output().end());
     for (auto& o : *m.proto.mutable_graph()->mutable_output()) o.clear_type();
     std::unique_ptr<ModelView> v;
     try {

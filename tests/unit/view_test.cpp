@@ -2,8 +2,6 @@
 // input/output types after inference), on ../shared/models when present, and
 // on hand-built models: input-shape bindings, structural errors, constants.
 // Ground truth for the real models comes from Debian's python3-onnx 1.12.
-#include "zonnx/model_view.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +15,7 @@
 #include "test_support.h"
 #include "zonnx/errors.h"
 #include "zonnx/loader.h"
+#include "zonnx/model_view.h"
 
 namespace zonnx {
 namespace {
@@ -108,7 +107,7 @@ TEST(View, SqueezenetFactsAndShapes) {
   std::vector<std::pair<std::string, uint64_t>> hist;
   for (const auto& c : f.op_histogram) hist.emplace_back(c.op_type, c.count);
   const std::vector<std::pair<std::string, uint64_t>> expected = {
-      {"Conv", 26}, {"Relu", 26},   {"Identity", 18},         {"Concat", 8},
+      {"Conv", 26},   {"Relu", 26},   {"Identity", 18},         {"Concat", 8},
       {"MaxPool", 3}, {"Flatten", 1}, {"GlobalAveragePool", 1},
   };
   EXPECT_EQ(hist, expected);
@@ -354,8 +353,8 @@ TEST(View, ParseInputShapes) {
   EXPECT_EQ(list[2].index, 3);
   EXPECT_EQ(list[2].dims, (std::vector<int64_t>{-1, 100}));
   EXPECT_TRUE(list[2].name.empty());
-  for (const char* bad : {"input", "input:", ":1x3", "input:1xa", "input:1x-2", "input:1xx3",
-                          "input:99999999999999999999"})
+  for (const char* bad :
+       {"input", "input:", ":1x3", "input:1xa", "input:1x-2", "input:1xx3", "input:99999999999999999999"})
     EXPECT_NE(usage_error([&] { parse_input_shape(bad); }), "(no UsageError)") << bad;
   for (const char* bad : {"", "a:1x2", "0", "0:", "-2:1", "3-1:4", "0:1x2,x"})
     EXPECT_NE(usage_error([&] { parse_shape_information(bad); }), "(no UsageError)") << bad;
@@ -551,6 +550,25 @@ TEST(View, RankLimit) {
   EXPECT_NE(e.find("rank 65"), std::string::npos) << e;
 }
 
+TEST(View, LimitsFromOptions) {
+  ViewOptions nodes;
+  nodes.limits.max_nodes = 2;
+  std::string e = model_error([&] { view_of(if_model(false), nodes); });
+  EXPECT_NE(e.find("more than 2 nodes"), std::string::npos) << e;
+  ViewOptions values;
+  values.limits.max_values = 3;
+  e = model_error([&] { view_of(if_model(false), values); });
+  EXPECT_NE(e.find("more than 3 values"), std::string::npos) << e;
+  ViewOptions depth;
+  depth.limits.max_graph_depth = 0;
+  e = model_error([&] { view_of(if_model(false), depth); });
+  EXPECT_NE(e.find("main/branch.then_branch"), std::string::npos) << e;
+  ViewOptions rank;
+  rank.limits.max_rank = 0;
+  e = model_error([&] { view_of(if_model(false), rank); });
+  EXPECT_NE(e.find("'x' in graph main has rank 1, above the limit of 0"), std::string::npos) << e;
+}
+
 // --- functions -------------------------------------------------------------
 
 TEST(View, ModelLocalFunction) {
@@ -710,18 +728,55 @@ TEST(View, ElidedPayloadsReadFromTheFile) {
   // Inference still typed the outputs, from the declared dims only.
   EXPECT_EQ(dims(v.type_of(0, "y")), "[2000]");
   EXPECT_EQ(dims(v.type_of(0, "z")), "[2000]");
+  EXPECT_TRUE(v.warnings().empty()) << v.warnings().front();
+}
+
+TEST(View, ElidedTensorsAreNotReadByInference) {
+  // A big int64 vector (left in the file by the loader) fed to ops with data
+  // propagation, and a big Constant node: libonnx must neither read them nor
+  // give up on the rest of the graph.
+  ModelBuilder b;
+  b.input("x", kFloat, {2, 3}).output("cat").output("sum").output("after");
+  std::vector<int64_t> big(3000, int64_t{1} << 40);  // 6-byte varints: well above the inline limit
+  b.initializer_ints("big", big);
+  auto& c = b.node("Constant", {}, {"bigc"}, "big_constant");
+  auto* a = c.add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  auto* t = a->mutable_t();
+  t->set_data_type(kInt64);
+  t->add_dims(3000);
+  for (int i = 0; i < 3000; ++i) t->add_int64_data(i * 1000);
+  b.node("Shape", {"x"}, {"s"});
+  set_attr(b.node("Concat", {"s", "big"}, {"cat"}), "axis", int64_t{0});
+  b.node("Add", {"bigc", "big"}, {"sum"});
+  b.node("Relu", {"x"}, {"after"});
+  LoadedModel m = load_model_from_bytes(b.bytes(), "elided-inference.onnx");
+  ASSERT_GE(m.elided_tensors, 2u);
+  ModelView v = ModelView::build(std::move(m));
+  EXPECT_TRUE(v.warnings().empty()) << v.warnings().front();
+  EXPECT_EQ(dims(v.type_of(0, "bigc")), "[3000]");
+  EXPECT_EQ(dims(v.type_of(0, "cat")), "[3002]");
+  EXPECT_EQ(dims(v.type_of(0, "sum")), "[3000]");
+  EXPECT_EQ(dims(v.type_of(0, "after")), "[2,3]");
+  auto values = v.constant_ints(0, "bigc");
+  ASSERT_TRUE(values.has_value());
+  EXPECT_EQ(values->size(), 3000u);
+  EXPECT_EQ(values->back(), 2999000);
+  // The model proto keeps its elided markers (inference ran on a copy).
+  EXPECT_TRUE(elided_payload(v.model().proto.graph().initializer(0)).has_value());
 }
 
 // --- element types ---------------------------------------------------------
 
 TEST(View, ElementTypes) {
   const std::vector<std::pair<const char*, double>> expected = {
-      {"undefined", 0},     {"float32", 4},       {"uint8", 1},        {"int8", 1},          {"uint16", 2},
-      {"int16", 2},         {"int32", 4},         {"int64", 8},        {"string", 0},        {"bool", 1},
-      {"float16", 2},       {"float64", 8},       {"uint32", 4},       {"uint64", 8},        {"complex64", 8},
-      {"complex128", 16},   {"bfloat16", 2},      {"float8e4m3fn", 1}, {"float8e4m3fnuz", 1}, {"float8e5m2", 1},
-      {"float8e5m2fnuz", 1}, {"uint4", 0.5},      {"int4", 0.5},       {"float4e2m1", 0.5},  {"float8e8m0", 1},
-      {"uint2", 0.25},      {"int2", 0.25},
+      {"undefined", 0},      {"float32", 4},  {"uint8", 1},        {"int8", 1},           {"uint16", 2},
+      {"int16", 2},          {"int32", 4},    {"int64", 8},        {"string", 0},         {"bool", 1},
+      {"float16", 2},        {"float64", 8},  {"uint32", 4},       {"uint64", 8},         {"complex64", 8},
+      {"complex128", 16},    {"bfloat16", 2}, {"float8e4m3fn", 1}, {"float8e4m3fnuz", 1}, {"float8e5m2", 1},
+      {"float8e5m2fnuz", 1}, {"uint4", 0.5},  {"int4", 0.5},       {"float4e2m1", 0.5},   {"float8e8m0", 1},
+      {"uint2", 0.25},       {"int2", 0.25},
   };
   for (int32_t code = 0; code <= 26; ++code) {
     EXPECT_EQ(elem_type_name(code), expected[static_cast<size_t>(code)].first) << code;
@@ -787,8 +842,9 @@ TEST(View, ConcatDoublingDoesNotExplode) {
   b.input("x", kFloat, {1, 2, 3, 4}).output("out");
   b.node("Shape", {"x"}, {"s0"});
   for (int i = 0; i < 40; ++i)
-    set_attr(b.node("Concat", {"s" + std::to_string(i), "s" + std::to_string(i)}, {"s" + std::to_string(i + 1)}),
-             "axis", int64_t{0});
+    set_attr(
+        b.node("Concat", {"s" + std::to_string(i), "s" + std::to_string(i)}, {"s" + std::to_string(i + 1)}),
+        "axis", int64_t{0});
   b.node("Expand", {"x", "s40"}, {"out"});
   ModelView v = view_of(b);
   EXPECT_EQ(dims(v.type_of(0, "s3")), "[32]");
