@@ -124,6 +124,21 @@ TEST(Cli, Z17MovesNodesToNnpa) {
   EXPECT_EQ(z17["target"]["march"], "z17");
 }
 
+TEST(Cli, InputShapeBindingsMakeDimsStatic) {
+  std::string model = bundled_model("transformer_encoder_op17.onnx");
+  json dynamic = run_json({"inspect", "--format", "json", model});
+  EXPECT_EQ(dynamic["model"]["inputs"][0]["shape"], json::parse(R"(["batch","seq"])"));
+  json by_name = run_json({"inspect", "--format", "json", "--input-shape", "tokens:1x16", model});
+  EXPECT_EQ(by_name["model"]["inputs"][0]["shape"], json::parse("[1,16]"));
+  json by_index = run_json({"inspect", "--format", "json", "--shapeInformation", "0:1x16,1:1x16", model});
+  EXPECT_EQ(by_index["model"]["inputs"][0]["shape"], json::parse("[1,16]"));
+  EXPECT_EQ(by_index["model"]["inputs"][1]["shape"], json::parse("[1,16]"));
+  // Static shapes let the rules prove more: never fewer nodes on NNPA than with dynamic dims.
+  EXPECT_GE(by_index["summary"]["nnpa"].get<int>(), dynamic["summary"]["nnpa"].get<int>());
+  EXPECT_EQ(run_zonnx({"inspect", model, "--shapeInformation", "7:1x16"}).exit_code, 2);
+  EXPECT_EQ(run_zonnx({"inspect", model, "--input-shape", "tokens:1x2x3"}).exit_code, 2);
+}
+
 TEST(Cli, OpsAndRulesListings) {
   RunResult ops = run_zonnx({"ops", "--target", "nnpa", "--march", "z16"});
   ASSERT_EQ(ops.exit_code, 0);
