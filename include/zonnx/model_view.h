@@ -97,7 +97,7 @@ struct ModelFacts {
   std::vector<std::pair<std::string, std::string>> metadata;  // in file order
   std::vector<IoInfo> inputs;                                 // graph inputs that are not initializers
   std::vector<IoInfo> outputs;
-  uint64_t initializer_count = 0;
+  uint64_t initializer_count = 0;     // initializers of every graph (main and nested)
   uint64_t initializer_bytes = 0;     // declared payload bytes (inline, mapped and external)
   uint64_t external_tensors = 0;      // initializers stored as external data
   uint64_t node_count = 0;            // all nodes, nested graphs and functions included

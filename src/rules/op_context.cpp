@@ -91,18 +91,16 @@ void Findings::fail(std::string rule, std::string message,
 }  // namespace zonnx::rules
 
 namespace zonnx::rules {
-namespace {
-std::string shape_text(const ValueType& t) {
-  if (!t.has_shape) return "?";
+std::string dims_text(const ValueType* t) {
+  if (!t || !t->has_shape) return "?";
   std::string s = "[";
-  for (size_t i = 0; i < t.dims.size(); ++i) {
+  for (size_t i = 0; i < t->dims.size(); ++i) {
     if (i) s += ",";
-    const Dim& d = t.dims[i];
+    const Dim& d = t->dims[i];
     s += d.is_static() ? std::to_string(d.value) : (d.param.empty() ? "?" : d.param);
   }
   return s + "]";
 }
-}  // namespace
 
 bool check_operand_type(const OpContext& ctx, int i, Findings& out, bool check_rank) {
   const ValueType* t = ctx.input(i);
@@ -135,7 +133,7 @@ bool check_operand_type(const OpContext& ctx, int i, Findings& out, bool check_r
     out.fail("nnpa.rank",
              "Rank " + std::to_string(rank) +
                  " is not supported. zAIU only supports rank in range of (0, 4]. (input '" + name + "' " +
-                 shape_text(*t) + ")",
+                 dims_text(t) + ")",
              {{"input", name}, {"rank", std::to_string(rank)}});
     return false;
   }

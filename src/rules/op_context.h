@@ -14,6 +14,9 @@
 
 namespace zonnx::rules {
 
+// A shape as "[1,batch,224,?]" for messages ("?" for unknown rank or dims).
+std::string dims_text(const ValueType* t);
+
 // NNPAGetMaxForDim: the largest size allowed for dimension `dim` of a tensor of
 // rank `rank` (innermost dimension is e1). 0 when rank > 4.
 int64_t max_dim_size(March march, int dim, int rank);

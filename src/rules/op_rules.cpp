@@ -15,17 +15,6 @@ namespace {
 
 using Values = std::vector<std::pair<std::string, std::string>>;
 
-std::string dims_text(const ValueType* t) {
-  if (!t || !t->has_shape) return "?";
-  std::string s = "[";
-  for (size_t i = 0; i < t->dims.size(); ++i) {
-    if (i) s += ",";
-    const Dim& d = t->dims[i];
-    s += d.is_static() ? std::to_string(d.value) : (d.param.empty() ? "?" : d.param);
-  }
-  return s + "]";
-}
-
 // Two dims are provably equal: same static value or the same named symbol.
 bool same_dim(const Dim& a, const Dim& b) {
   if (a.is_static() || b.is_static()) return a.value == b.value;
@@ -580,6 +569,23 @@ std::string padding_type(const Spatial& s) {
   return "";
 }
 
+// The pads SAME_UPPER / SAME_LOWER resolve to for static H and W (ONNX Conv
+// shape inference): [h_begin, w_begin, h_end, w_end]; SAME_LOWER puts the odd
+// extra pad at the beginning. Empty when kernel or strides are unknown.
+std::vector<int64_t> same_pads(const Spatial& s) {
+  if (s.kernel.size() != 2 || s.strides.size() != 2 || s.dilations.size() != 2) return {};
+  std::vector<int64_t> begin(2), end(2);
+  const int64_t in[2] = {s.in_h, s.in_w};
+  for (size_t i = 0; i < 2; ++i) {
+    int64_t stride = s.strides[i] > 0 ? s.strides[i] : 1;
+    int64_t out = ceil_div(in[i], stride);
+    int64_t total = std::max<int64_t>((out - 1) * stride + (s.kernel[i] - 1) * s.dilations[i] + 1 - in[i], 0);
+    begin[i] = s.auto_pad == "SAME_LOWER" ? total - total / 2 : total / 2;
+    end[i] = total - begin[i];
+  }
+  return {begin[0], begin[1], end[0], end[1]};
+}
+
 const char* kPaddingMessage =
     "Padding type must be `SAME_PADDING` or `VALID_PADDING`, but it is neither of them. When attribute "
     "`auto_pad` is "
@@ -841,20 +847,24 @@ void check_conv(const OpContext& ctx, Findings& out) {
   check_conv_params(ctx, s, direct);
   if (!direct.failed()) return;
   // RewriteONNXForZHigh: Conv with literal pads, static H/W and auto_pad != VALID
-  // becomes onnx.Pad (CPU) + VALID Conv.
-  bool literal_pads = s.pads.size() == 4;
+  // becomes onnx.Pad (CPU) + VALID Conv. canInferencePadsForNNPAConv takes the
+  // pads from the Conv shape helper, so SAME_UPPER/SAME_LOWER pads count as
+  // the values they resolve to, not the (absent) attribute.
+  std::vector<int64_t> pads = s.pads;
+  if ((s.auto_pad == "SAME_UPPER" || s.auto_pad == "SAME_LOWER") && s.in_h >= 0 && s.in_w >= 0)
+    pads = same_pads(s);
+  bool literal_pads = pads.size() == 4;
   if (literal_pads && s.auto_pad != "VALID" && s.in_h >= 0 && s.in_w >= 0 && padding_type(s).empty()) {
     Spatial padded = s;
-    padded.in_h = s.in_h + s.pads[0] + s.pads[2];
-    padded.in_w = s.in_w + s.pads[1] + s.pads[3];
+    padded.in_h = s.in_h + pads[0] + pads[2];
+    padded.in_w = s.in_w + pads[1] + pads[3];
     padded.pads = {0, 0, 0, 0};
     padded.auto_pad = "NOTSET";
     Findings after_pad;
     check_conv_params(ctx, padded, after_pad);
     if (!after_pad.failed()) {
-      out.note(fmt::format(
-          "rescued: explicit pads [{}] moved to an onnx.Pad on the CPU, the VALID Conv runs on NNPA",
-          fmt::join(s.pads, ",")));
+      out.note(fmt::format("rescued: pads [{}] moved to an onnx.Pad on the CPU, the VALID Conv runs on NNPA",
+                           fmt::join(pads, ",")));
       return;
     }
   }

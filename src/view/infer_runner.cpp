@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -92,10 +93,91 @@ class MaskedShapeInputContext final : public onnx::InferenceContext {
   bool use_masked_ = false;
 };
 
+// What a node must look like before an inference function may see it: the
+// arity, required attributes and attribute kinds of its schema (as the
+// checker verifies). Several libonnx 1.12 inference functions dereference
+// inputs or attributes without checking, so a malformed node must never
+// reach them.
+struct NodeShapeRules {
+  int min_inputs = 0, max_inputs = 0, min_outputs = 0, max_outputs = 0;
+  std::vector<std::pair<std::string, onnx::AttributeProto::AttributeType>> attributes;
+  std::vector<std::string> required;
+
+  explicit NodeShapeRules(const onnx::OpSchema& s)
+      : min_inputs(s.min_input()),
+        max_inputs(s.max_input()),
+        min_outputs(s.min_output()),
+        max_outputs(s.max_output()) {
+    for (const auto& [name, attr] : s.attributes()) {
+      attributes.emplace_back(name, attr.type);
+      if (attr.required) required.push_back(name);
+    }
+  }
+
+  void check(onnx::InferenceContext& ctx) const {
+    const auto inputs = static_cast<int64_t>(ctx.getNumInputs());
+    const auto outputs = static_cast<int64_t>(ctx.getNumOutputs());
+    if (inputs < min_inputs || inputs > max_inputs || outputs < min_outputs || outputs > max_outputs)
+      fail_type_inference("node has ", inputs, " inputs and ", outputs,
+                          " outputs, outside its schema's range");
+    for (const auto& name : required)
+      if (!ctx.getAttribute(name)) fail_type_inference("required attribute ", name, " is missing");
+    for (const auto& [name, type] : attributes) {
+      const onnx::AttributeProto* a = ctx.getAttribute(name);
+      if (!a) continue;
+      if (a->type() != onnx::AttributeProto::UNDEFINED && a->type() != type)
+        fail_type_inference("attribute ", name, " has the wrong kind");
+      if ((type == onnx::AttributeProto::GRAPH && !a->has_g()) ||
+          (type == onnx::AttributeProto::TENSOR && !a->has_t()))
+        fail_type_inference("attribute ", name, " has no value");
+    }
+  }
+};
+
+// libonnx 1.12's convPoolShapeInference indexes shapes and attribute lists
+// without checking their lengths (found by fuzzing: a rank-2 Conv input
+// segfaults). Nodes of those ops must have a spatial input of rank >= 3, a
+// weight of the same rank, and attribute lists that fit the spatial rank.
+void check_conv_pool_node(onnx::InferenceContext& ctx, int weight_input) {
+  auto rank_of = [&](size_t i) -> int {
+    if (i >= ctx.getNumInputs() || !ctx.getInputType(i)) return -1;
+    const auto& t = *ctx.getInputType(i);
+    if (!t.has_tensor_type() || !t.tensor_type().has_shape()) return -1;
+    return t.tensor_type().shape().dim_size();
+  };
+  int x_rank = rank_of(0);
+  if (x_rank >= 0 && x_rank < 3) fail_shape_inference("input rank ", x_rank, " is below 3");
+  if (weight_input >= 0) {
+    int w_rank = rank_of(static_cast<size_t>(weight_input));
+    if (x_rank >= 0 && w_rank >= 0 && w_rank != x_rank)
+      fail_shape_inference("weight rank ", w_rank, " differs from input rank ", x_rank);
+  }
+  if (x_rank < 0) return;
+  const int spatial = x_rank - 2;
+  for (const char* name : {"kernel_shape", "strides", "dilations", "output_padding", "output_shape"}) {
+    const onnx::AttributeProto* a = ctx.getAttribute(name);
+    if (a && a->ints_size() != spatial) fail_shape_inference("attribute ", name, " has the wrong length");
+  }
+  const onnx::AttributeProto* pads = ctx.getAttribute("pads");
+  if (pads && pads->ints_size() != 2 * spatial) fail_shape_inference("attribute pads has the wrong length");
+}
+
+// Weight input index of the ops that use convPoolShapeInference; -1 for pools, absent for other ops.
+std::optional<int> conv_pool_weight_input(const std::string& op) {
+  static const std::map<std::string, int> kOps = {
+      {"Conv", 1},         {"ConvInteger", 1}, {"ConvTranspose", 1}, {"QLinearConv", 3}, {"DeformConv", 1},
+      {"AveragePool", -1}, {"MaxPool", -1},    {"LpPool", -1},       {"MaxUnpool", -1}};
+  auto it = kOps.find(op);
+  if (it == kOps.end()) return std::nullopt;
+  return it->second;
+}
+
 // Hands out libonnx's schemas (ours included), with guards:
+//  - inference functions only see nodes that match their schema (see
+//    NodeShapeRules);
 //  - data propagation functions wrapped so that no propagated value grows
 //    beyond `cap` entries (Concat could otherwise double a shape vector node
-//    after node);
+//    after node), and skipped when an input has no type;
 //  - Expand and ConstantOfShape see shape inputs longer than `cap` as of
 //    unknown length;
 //  - domain "ai.onnx" spelled out is looked up as the default domain (1.12
@@ -109,30 +191,40 @@ class GuardedRegistry final : public onnx::ISchemaRegistry {
     const onnx::OpSchema* s =
         onnx::OpSchemaRegistry::Schema(key, maxInclusiveVersion, onnx_domain ? std::string() : domain);
     if (!s) return s;
-    int shape_input = -1;
-    if (onnx_domain && key == "Expand") shape_input = 1;
-    if (onnx_domain && key == "ConstantOfShape") shape_input = 0;
-    const bool wrap_inference = shape_input >= 0 && s->has_type_and_shape_inference_function();
-    if (!s->has_data_propagation_function() && !wrap_inference) return s;
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto& slot = wrapped_[s];
+    if (!s->has_data_propagation_function() && !s->has_type_and_shape_inference_function()) return s;
+    // Schemas live for the whole process, so the wrapped copies are shared by all builds.
+    static std::mutex mutex;
+    static std::map<std::pair<const onnx::OpSchema*, int>, std::unique_ptr<onnx::OpSchema>> wrapped;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto& slot = wrapped[{s, cap_}];
     if (!slot) {
       slot = std::make_unique<onnx::OpSchema>(*s);
       const int cap = cap_;
       if (s->has_data_propagation_function()) {
         auto original = s->GetDataPropagationFunction();
         slot->PartialDataPropagationFunction([original, cap](onnx::DataPropagationContext& ctx) {
+          // libonnx 1.12's propagators dereference input types unchecked.
+          for (size_t i = 0; i < ctx.getNumInputs(); ++i)
+            if (!ctx.getInputType(i)) return;
           CappedPropagationContext capped(ctx, cap);
           original(capped);
         });
       }
-      if (wrap_inference) {
+      if (s->has_type_and_shape_inference_function()) {
         auto original = s->GetTypeAndShapeInferenceFunction();
-        const auto index = static_cast<size_t>(shape_input);
-        slot->TypeAndShapeInferenceFunction([original, index, cap](onnx::InferenceContext& ctx) {
-          MaskedShapeInputContext masked(ctx, index, cap);
-          original(masked);
-        });
+        auto rules = std::make_shared<const NodeShapeRules>(*s);
+        int shape_input = -1;
+        if (onnx_domain && key == "Expand") shape_input = 1;
+        if (onnx_domain && key == "ConstantOfShape") shape_input = 0;
+        std::optional<int> conv_weight = onnx_domain ? conv_pool_weight_input(key) : std::nullopt;
+        slot->TypeAndShapeInferenceFunction(
+            [original, rules, shape_input, cap, conv_weight](onnx::InferenceContext& ctx) {
+              rules->check(ctx);
+              if (conv_weight) check_conv_pool_node(ctx, *conv_weight);
+              if (shape_input < 0) return original(ctx);
+              MaskedShapeInputContext masked(ctx, static_cast<size_t>(shape_input), cap);
+              original(masked);
+            });
       }
     }
     return slot.get();
@@ -140,8 +232,6 @@ class GuardedRegistry final : public onnx::ISchemaRegistry {
 
  private:
   int cap_;
-  mutable std::mutex mutex_;
-  mutable std::unordered_map<const onnx::OpSchema*, std::unique_ptr<onnx::OpSchema>> wrapped_;
 };
 
 // ---------------------------------------------------------------------------

@@ -1,17 +1,27 @@
 // Replays every reproducer saved under tests/fuzz/regressions/<target>/
 // through the same code path as that libFuzzer target (tests/fuzz/
 // fuzz_targets.h) in the normal build: each input must load / produce a
-// report or end in ModelError/UsageError. Any other exception fails the test;
-// a crash or hang fails it too. See docs/fuzzing.md.
+// report or end in ModelError/UsageError. Each file runs in a forked child,
+// so one crash (signal), escaping exception or hang (over kTimeoutSeconds)
+// fails with that file's name and the others still run. See docs/fuzzing.md.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <typeinfo>
 #include <vector>
 
@@ -49,17 +59,57 @@ std::vector<fs::path> reproducers(const std::string& target) {
   return files;
 }
 
-// Runs one input, turning an escaping exception into a test failure with its type.
-void replay(const std::string& target, const fs::path& file) {
-  SCOPED_TRACE(target + " " + file.string());
+// libFuzzer's -timeout is 10 s under ASan; the plain build gets more slack.
+constexpr int kTimeoutSeconds = 60;
+constexpr int kUnexpectedException = 86;
+
+// Runs one input in a forked child; returns "" when it loaded or ended in
+// ModelError/UsageError, else what went wrong.
+std::string replay(const std::string& target, const fs::path& file) {
   const std::string bytes = test::read_file(file.string());
-  try {
-    runners().at(target)(bytes);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "unexpected exception " << typeid(e).name() << ": " << e.what();
-  } catch (...) {
-    ADD_FAILURE() << "unexpected non-std exception";
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return std::string("fork failed: ") + std::strerror(errno);
+  if (pid == 0) {
+    int code = 0;
+    try {
+      runners().at(target)(bytes);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "unexpected exception %s: %s\n", typeid(e).name(), e.what());
+      code = kUnexpectedException;
+    } catch (...) {
+      std::fprintf(stderr, "unexpected non-std exception\n");
+      code = kUnexpectedException;
+    }
+    std::fflush(nullptr);
+    _exit(code);
   }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutSeconds);
+  int status = 0;
+  for (;;) {
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) return std::string("waitpid failed: ") + std::strerror(errno);
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return "hang: still running after " + std::to_string(kTimeoutSeconds) + " s";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (WIFSIGNALED(status)) return "crashed with signal " + std::to_string(WTERMSIG(status)) + " (" +
+                                  strsignal(WTERMSIG(status)) + ")";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kUnexpectedException)
+    return "unexpected exception (message on stderr)";
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return "child exited with status " + std::to_string(WEXITSTATUS(status));
+  return "";
+}
+
+void replay_all(const std::string& target) {
+  const auto files = reproducers(target);
+  for (const auto& f : files) EXPECT_EQ(replay(target, f), "") << target << " " << f.string();
+  ::testing::Test::RecordProperty("reproducers", static_cast<int>(files.size()));
 }
 
 TEST(FuzzRegressions, EveryDirectoryIsAKnownTarget) {
@@ -71,17 +121,9 @@ TEST(FuzzRegressions, EveryDirectoryIsAKnownTarget) {
   }
 }
 
-TEST(FuzzRegressions, Loader) {
-  const auto files = reproducers("fuzz_loader");
-  for (const auto& f : files) replay("fuzz_loader", f);
-  RecordProperty("reproducers", static_cast<int>(files.size()));
-}
+TEST(FuzzRegressions, Loader) { replay_all("fuzz_loader"); }
 
-TEST(FuzzRegressions, Inspect) {
-  const auto files = reproducers("fuzz_inspect");
-  for (const auto& f : files) replay("fuzz_inspect", f);
-  RecordProperty("reproducers", static_cast<int>(files.size()));
-}
+TEST(FuzzRegressions, Inspect) { replay_all("fuzz_inspect"); }
 
 // The harness itself is not vacuous: real models go all the way through.
 TEST(FuzzRegressions, HarnessAcceptsBundledModels) {

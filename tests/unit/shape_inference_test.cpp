@@ -338,6 +338,43 @@ TEST(ShapeInference, Attention23And24) {
   EXPECT_EQ(v.nodes()[0].since_version, 24);
 }
 
+TEST(ShapeInference, DeformConvAndNewerOps) {
+  ModelBuilder b(27, 13);
+  b.input("x", kFloat, {1, 4, 10, 10}).input("w", kFloat, {8, 4, 3, 3}).input("off", kFloat, {1, 18, 8, 8});
+  b.node("DeformConv", {"x", "w", "off"}, {"deform"});
+  set_attr(b.node("BitCast", {"x"}, {"bits"}), "to", int64_t{onnx::TensorProto::INT32});
+  b.input("axis", kInt64, {});
+  b.node("CumProd", {"x", "axis"}, {"cumprod"});
+  b.input("cache", kFloat, {2, 4, 64, 8}).input("upd", kFloat, {2, 4, 1, 8});
+  b.node("TensorScatter", {"cache", "upd"}, {"scattered"});
+  b.input("seq", kFloat, {2, 16, 100}).input("cw", kFloat, {16, 1, 4});
+  b.node("CausalConvWithState", {"seq", "cw"}, {"conv", "state"});
+  b.input("lq", kFloat, {2, 5, 64}).input("lk", kFloat, {2, 5, 32}).input("lv", kFloat, {2, 5, 48});
+  auto& la = b.node("LinearAttention", {"lq", "lk", "lv"}, {"lin", "lin_state"});
+  set_attr(la, "q_num_heads", int64_t{4});
+  set_attr(la, "kv_num_heads", int64_t{2});
+  b.input("bytes", onnx::TensorProto::UINT8, {-1});
+  b.node("ImageDecoder", {"bytes"}, {"image"});
+  b.input("re", kFloat, {2, 4, 6, 8}).input("cos", kFloat, {10, 4}).input("pos", kInt64, {2, 6});
+  b.node("RotaryEmbedding", {"re", "cos", "cos", "pos"}, {"rotated"});
+  for (const char* o :
+       {"deform", "bits", "cumprod", "scattered", "conv", "state", "lin", "lin_state", "image", "rotated"})
+    b.output(o);
+  ModelView v = view_of(b);
+  EXPECT_EQ(shape(v, "deform"), "[1,8,8,8]");
+  EXPECT_EQ(shape(v, "bits"), "[1,4,10,10]");
+  EXPECT_EQ(elem(v, "bits"), onnx::TensorProto::INT32);
+  EXPECT_EQ(shape(v, "cumprod"), "[1,4,10,10]");
+  EXPECT_EQ(shape(v, "scattered"), "[2,4,64,8]");
+  EXPECT_EQ(shape(v, "conv"), "[2,16,100]");
+  EXPECT_EQ(shape(v, "state"), "[2,16,3]");
+  EXPECT_EQ(shape(v, "lin"), "[2,5,96]");
+  EXPECT_EQ(shape(v, "lin_state"), "[2,2,16,24]");
+  EXPECT_EQ(shape(v, "image"), "[?,?,?]");
+  EXPECT_EQ(elem(v, "image"), onnx::TensorProto::UINT8);
+  EXPECT_EQ(shape(v, "rotated"), "[2,4,6,8]");
+}
+
 TEST(ShapeInference, OptionalAndStringOps) {
   ModelBuilder b(20);
   b.input("x", kFloat, {3}).input("s", onnx::TensorProto::STRING, {4});
@@ -390,6 +427,75 @@ TEST(ShapeInference, ExpandWithHugeDeclaredShapeInput) {
   ModelView v = view_of(b);
   EXPECT_EQ(shape(v, "y"), "?");
   EXPECT_EQ(shape(v, "z"), "?");
+}
+
+TEST(ShapeInference, MalformedNodesOfEveryOpDoNotCrash) {
+  // One node per ai.onnx schema version (libonnx's and zonnx's), with no
+  // inputs, with float inputs but no attributes, with required attributes of
+  // the right kind but dummy values, and with inputs of unknown type:
+  // inference may give up, but must neither crash nor throw out of the view.
+  view::ensure_onnx_schemas_past_17();
+  size_t built = 0;
+  for (const auto& schema : onnx::OpSchemaRegistry::get_all_schemas_with_history()) {
+    if (!schema.domain().empty() || schema.Deprecated()) continue;
+    const int opset = std::max(schema.SinceVersion(), 7);
+    for (int variant = 0; variant < 4; ++variant) {
+      SCOPED_TRACE(schema.Name() + "-" + std::to_string(schema.SinceVersion()) + " variant " +
+                   std::to_string(variant));
+      ModelBuilder b(opset);
+      std::vector<std::string> inputs;
+      if (variant > 0) {
+        const int n = std::max(1, std::min(schema.min_input(), 8));
+        for (int i = 0; i < n; ++i) {
+          inputs.push_back("in" + std::to_string(i));
+          if (variant == 3) {
+            // produced by an op nobody knows: no type at all
+            b.node("Mystery", {}, {inputs.back()}).set_domain("com.example");
+          } else {
+            b.input(inputs.back(), kFloat, {2, 3});
+          }
+        }
+      }
+      std::vector<std::string> outputs;
+      const int outs = std::max(1, std::min(schema.min_output(), 8));
+      for (int i = 0; i < outs; ++i) {
+        outputs.push_back("out" + std::to_string(i));
+        b.output(outputs.back());
+      }
+      auto& node = b.node(schema.Name(), inputs, outputs);
+      if (variant >= 2) {
+        for (const auto& [name, attr] : schema.attributes()) {
+          if (!attr.required) continue;
+          auto* a = node.add_attribute();
+          a->set_name(name);
+          a->set_type(attr.type);
+          switch (attr.type) {
+            case onnx::AttributeProto::INT:
+              a->set_i(1);
+              break;
+            case onnx::AttributeProto::INTS:
+              a->add_ints(1);
+              break;
+            case onnx::AttributeProto::FLOAT:
+              a->set_f(1.0f);
+              break;
+            case onnx::AttributeProto::TENSOR:
+              a->mutable_t()->set_data_type(kFloat);
+              a->mutable_t()->add_float_data(1.0f);
+              break;
+            case onnx::AttributeProto::GRAPH:
+              a->mutable_g()->set_name("empty");
+              break;
+            default:
+              break;
+          }
+        }
+      }
+      EXPECT_NO_THROW(view_of(b));
+      ++built;
+    }
+  }
+  EXPECT_GT(built, 1000u);
 }
 
 // --- ONNX backend node tests -----------------------------------------------
