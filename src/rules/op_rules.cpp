@@ -547,6 +547,10 @@ std::optional<Spatial> spatial_params(const OpContext& ctx, bool conv) {
   s.pads = ctx.attr_ints("pads").value_or(std::vector<int64_t>{0, 0, 0, 0});
   s.dilations = ctx.attr_ints("dilations").value_or(std::vector<int64_t>{1, 1});
   s.auto_pad = ctx.attr_string("auto_pad", "NOTSET");
+  // Attribute lists that do not fit a 2-D op make the model invalid; never index past them.
+  if ((!s.kernel.empty() && s.kernel.size() != 2) || s.strides.size() != 2 || s.dilations.size() != 2 ||
+      s.pads.size() != 4)
+    return std::nullopt;
   return s;
 }
 
@@ -675,7 +679,13 @@ void check_pool_common(const OpContext& ctx, Findings& out) {
     out.fail("pool.ceil-mode", "ceil_mode not supported", {{"ceil_mode", "1"}});
     return;
   }
-  auto s = *spatial_params(ctx, false);
+  auto params = spatial_params(ctx, false);
+  if (!params) {
+    out.fail("pool.params",
+             "kernel_shape, strides, pads or dilations do not have the lengths of a 2-D pooling.");
+    return;
+  }
+  const Spatial& s = *params;
   std::string padding = padding_type(s);
   if (padding.empty()) {
     out.fail("pool.padding", kPaddingMessage, {{"auto_pad", s.auto_pad}});
@@ -842,7 +852,13 @@ void check_conv(const OpContext& ctx, Findings& out) {
         "Conv1D and Conv3D run on the CPU; only 2-D convolutions (NCHW) go to NNPA.");
     return;
   }
-  Spatial s = *spatial_params(ctx, true);
+  auto params = spatial_params(ctx, true);
+  if (!params) {
+    out.fail("conv.params",
+             "kernel_shape, strides, pads or dilations do not have the lengths of a 2-D convolution.");
+    return;
+  }
+  const Spatial& s = *params;
   Findings direct;
   check_conv_params(ctx, s, direct);
   if (!direct.failed()) return;
