@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "zonnx/compare.h"
 #include "zonnx/loader.h"
 #include "zonnx/model_view.h"
 #include "zonnx/report.h"

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -140,6 +141,9 @@ class ModelView {
   const std::vector<NodeInfo>& nodes() const { return nodes_; }
   // Notes about the view itself (e.g. "shape inference failed for node X: ...").
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // True when the node (main graph) only computes integer shape arithmetic on
+  // constants and static shapes, which the compiler folds away at compile time.
+  bool folded_at_compile_time(const NodeInfo& node) const;
 
   // Type of a value as seen from `graph` (outer scopes included); null if unknown.
   const ValueType* type_of(int graph, const std::string& name) const;
@@ -173,6 +177,7 @@ class ModelView {
   std::vector<NodeInfo> nodes_;
   std::vector<Scope> scopes_;  // one per graph
   std::vector<std::string> warnings_;
+  std::unordered_set<std::string> folded_values_;
   // Tensors made for Constant nodes given as value_float(s)/value_int(s)/value_string(s).
   std::vector<std::unique_ptr<onnx::TensorProto>> owned_constants_;
 };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "zonnx/compare.h"
 #include "zonnx/model_view.h"
 #include "zonnx/rules.h"
 
@@ -30,9 +31,12 @@ struct TextOptions {
 
 // Keys keep the documented order (ordered_json), so dump() is byte-for-byte
 // stable for the same model and analysis. Converts implicitly to nlohmann::json.
+// `compare` (--compare-march) adds the "compare_march" field / text section.
 nlohmann::ordered_json inspect_json(const ModelView& view, const Analysis& analysis,
-                                    const std::vector<GateResult>& gates = {});
+                                    const std::vector<GateResult>& gates = {},
+                                    const MarchComparison* compare = nullptr);
 void write_text(std::ostream& out, const ModelView& view, const Analysis& analysis,
-                const std::vector<GateResult>& gates, const TextOptions& options);
+                const std::vector<GateResult>& gates, const TextOptions& options,
+                const MarchComparison* compare = nullptr);
 
 }  // namespace zonnx

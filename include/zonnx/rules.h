@@ -63,6 +63,21 @@ struct Summary {
   std::vector<OpCount> heavy_cpu_ops;  // Conv, Gemm, MatMul, LSTM, ... left on CPU
   int64_t model_opset = 0;
   int nnpa_recommended_opset = 0;
+  // Compute cost in multiply-accumulates (MACs) of counted nodes, from static
+  // shapes (src/rules/summary_metrics.cpp has the cost model). Sums saturate at
+  // UINT64_MAX. A node whose cost needs a shape that is not static is left out
+  // of the sums and counted in mac_unknown_nodes.
+  uint64_t mac_nnpa = 0;           // MACs of NNPA nodes with a known cost
+  uint64_t mac_total_known = 0;    // MACs of every counted node with a known cost
+  double mac_nnpa_share = 0;       // mac_nnpa / mac_total_known, 0..1 (0 when nothing is known)
+  uint64_t mac_unknown_nodes = 0;  // counted nodes whose cost is unknown
+  // NNPA regions: maximal sets of counted NNPA nodes connected by data
+  // dependencies within a graph. Transitions: values crossing between the NNPA
+  // and the CPU, each one data conversion (stick: into the NNPA layout, from a
+  // CPU node or a graph input; unstick: out of it, to a CPU node or a graph output).
+  uint64_t nnpa_regions = 0;
+  uint64_t stick_transitions = 0;
+  uint64_t unstick_transitions = 0;
   bool compiles() const { return unsupported == 0; }
 };
 

@@ -8,10 +8,13 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
 #include "zonnx/atomic_file.h"
+#include "zonnx/batch.h"
+#include "zonnx/convert.h"
 #include "zonnx/errors.h"
 #include "zonnx/inspect.h"
 #include "zonnx/listing.h"
@@ -27,6 +30,8 @@ bool no_color_env() {
 
 struct InspectArgs {
   std::string model;
+  std::vector<std::string> models;  // as given: files and directories (batch when not one file)
+  unsigned jobs = 0;
   std::string march = "z16";
   std::string format = "text";
   std::string output;
@@ -37,6 +42,7 @@ struct InspectArgs {
   std::string shape_information;
   std::vector<std::string> fail_on;
   double min_coverage = -1;
+  bool compare_march = false;  // --compare-march: also analyse z16 and z17 and report what moves
 };
 
 // Width of the terminal when writing to one, else $COLUMNS, else 100.
@@ -84,6 +90,8 @@ int run_inspect(const InspectArgs& args) {
   Inspection result = inspect_model(args.model, options);
   for (const auto& w : result.view.warnings()) spdlog::debug("{}", w);
   auto gate_results = evaluate_gates(result.analysis, gates);
+  std::optional<MarchComparison> compare;
+  if (args.compare_march) compare = compare_march(result.view);
 
   bool to_terminal = (args.output.empty() || args.output == "-") && isatty(STDOUT_FILENO);
   TextOptions text;
@@ -92,13 +100,61 @@ int run_inspect(const InspectArgs& args) {
   text.color = !no_color_env() && (args.color == "always" || (args.color == "auto" && to_terminal));
   emit(args.output, [&](std::ostream& out) {
     if (args.format == "json")
-      out << inspect_json(result.view, result.analysis, gate_results).dump(2) << "\n";
+      out << inspect_json(result.view, result.analysis, gate_results, compare ? &*compare : nullptr).dump(2)
+          << "\n";
     else
-      write_text(out, result.view, result.analysis, gate_results, text);
+      write_text(out, result.view, result.analysis, gate_results, text, compare ? &*compare : nullptr);
   });
   for (const auto& g : gate_results)
     if (g.failed) spdlog::error("gate failed: {} ({})", g.gate, g.detail);
   return any_gate_failed(gate_results) ? kExitGateFailed : kExitOk;
+}
+
+// Several models (or a directory, or --format jsonl): src/app/batch.cpp does the work, in order.
+int run_inspect_batch(const InspectArgs& args) {
+  if (args.compare_march) throw UsageError("--compare-march: give a single model file");
+  BatchOptions options;
+  options.inspect.analysis.march = march_or_throw(args.march);
+  for (const auto& spec : args.input_shapes)
+    options.inspect.view.input_shapes.push_back(parse_input_shape(spec));
+  if (!args.shape_information.empty())
+    for (auto& s : parse_shape_information(args.shape_information))
+      options.inspect.view.input_shapes.push_back(s);
+  options.inspect.view.infer_shapes = !args.no_shape_inference;
+  for (const auto& f : args.fail_on) add_fail_on(options.gates, f);
+  if (args.min_coverage >= 0) options.gates.min_nnpa_coverage = args.min_coverage;
+  options.jobs = args.jobs;
+
+  bool to_terminal = (args.output.empty() || args.output == "-") && isatty(STDOUT_FILENO);
+  TextOptions text;
+  text.verbose = args.verbose;
+  text.width = terminal_width(to_terminal);
+  text.color = !no_color_env() && (args.color == "always" || (args.color == "auto" && to_terminal));
+  const BatchFormat format = args.format == "jsonl"  ? BatchFormat::Jsonl
+                             : args.format == "json" ? BatchFormat::Json
+                                                     : BatchFormat::Text;
+  options.render = [&](const BatchItem& item) { return render_batch_item(item, format, text); };
+  BatchSummary summary;
+  emit(args.output, [&](std::ostream& out) {
+    BatchReportWriter writer(out, format, text.width);
+    summary = inspect_batch(expand_model_paths(args.models), options, [&](BatchItem& item) {
+      if (!item.error.empty()) spdlog::error("{}", item.error);
+      for (const auto& g : item.gates)
+        if (g.failed) spdlog::error("gate failed: {}: {} ({})", item.path, g.gate, g.detail);
+      writer.add(item);
+    });
+    writer.finish(summary);
+  });
+  return summary.exit_code;
+}
+
+// One model file and not --format jsonl: the single-model path, unchanged.
+bool single_model(InspectArgs& args) {
+  std::error_code ec;
+  if (args.models.size() != 1 || args.format == "jsonl" || std::filesystem::is_directory(args.models[0], ec))
+    return false;
+  args.model = args.models[0];
+  return true;
 }
 
 }  // namespace
@@ -125,10 +181,16 @@ int main(int argc, char** argv) {
 
   InspectArgs ia;
   auto* inspect = app.add_subcommand("inspect", "Model facts and NNPA/CPU placement of every node");
-  inspect->add_option("model", ia.model, "ONNX model file")->required();
+  inspect->add_option("model", ia.models, "ONNX model files, or directories (every *.onnx below, sorted)")
+      ->required();
+  inspect->add_option("-j,--jobs", ia.jobs, "Several models: inspect N at a time (default: all cores)")
+      ->check(CLI::Range(1u, 4096u));
   inspect->add_option("--march", ia.march,
                       "Target machine: z16 (default) or z17 (arch14/arch15 also accepted)");
-  inspect->add_option("--format", ia.format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  inspect
+      ->add_option("--format", ia.format,
+                   "Output format: text, json, jsonl (one JSON line per model + summary)")
+      ->check(CLI::IsMember({"text", "json", "jsonl"}));
   inspect->add_option("-o,--output", ia.output, "Write the report to FILE (atomically) instead of stdout");
   inspect->add_flag("-v,--verbose", ia.verbose, "List every node, not only those off the NNPA");
   inspect->add_option("--color", ia.color, "Colour: auto (TTY and no NO_COLOR), always, never")
@@ -144,6 +206,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"unsupported", "cpu", "heavy-cpu"}));
   inspect->add_option("--min-nnpa-coverage", ia.min_coverage, "Exit 1 if under PCT% of nodes run on NNPA")
       ->check(CLI::Range(0.0, 100.0));
+  inspect->add_flag("--compare-march", ia.compare_march,
+                    "Also analyse for z16 and z17: nodes that move, NNPA and MAC coverage gained");
+  // One value per occurrence of a repeatable option, so model paths may follow it.
+  for (CLI::Option* opt : inspect->get_options())
+    if (!opt->get_positional()) opt->allow_extra_args(false);
 
   std::string ops_target = "nnpa", ops_march, ops_format = "text";
   auto* ops = app.add_subcommand("ops", "Print onnx-mlir's embedded NNPA or CPU support table");
@@ -155,6 +222,17 @@ int main(int argc, char** argv) {
   auto* rules = app.add_subcommand("rules", "List every rule ID with its meaning and fix hint");
   rules->add_option("--format", rules_format, "text, json or markdown")
       ->check(CLI::IsMember({"text", "json", "markdown"}));
+
+  ConvertRequest cr;
+  auto* convert = app.add_subcommand("convert", "Convert a model to another ai.onnx opset (7..22 or nnpa)");
+  convert->add_option("model", cr.input, "ONNX model file")->required();
+  convert->add_option("--opset", cr.opset, "Target opset: 7..22, or nnpa (onnx-mlir's recommended)")->required();
+  convert->add_option("-o,--output", cr.output, "Converted model (written atomically)");
+  convert->add_flag("--in-place", cr.in_place, "Replace the input (required when -o names it)");
+  convert->add_flag("--dry-run", cr.dry_run, "Plan and validate only; write nothing");
+  convert->add_option("--march", cr.march, "Placement summaries for z16 (default) or z17");
+  convert->add_option("--format", cr.format, "Report format")->check(CLI::IsMember({"text", "json"}));
+  convert->add_option("--external-data", cr.external_data, "reference (default): keep external data locations");
 
   try {
     app.parse(argc, argv);
@@ -171,7 +249,8 @@ int main(int argc, char** argv) {
   spdlog::set_level(quiet ? spdlog::level::err : spdlog::level::from_str(log_level));
 
   try {
-    if (inspect->parsed()) return run_inspect(ia);
+    if (inspect->parsed()) return single_model(ia) ? run_inspect(ia) : run_inspect_batch(ia);
+    if (convert->parsed()) return run_convert(cr, std::cout);
     if (ops->parsed()) {
       std::optional<March> m;
       if (!ops_march.empty()) m = march_or_throw(ops_march);

@@ -133,6 +133,41 @@ Json summary_json(const Summary& s) {
   j["compiles"] = s.compiles();
   j["model_opset"] = s.model_opset;
   j["nnpa_recommended_opset"] = s.nnpa_recommended_opset;
+  Json mac = Json::object();
+  mac["nnpa"] = s.mac_nnpa;
+  mac["total_known"] = s.mac_total_known;
+  mac["nnpa_share"] = round4(s.mac_nnpa_share);
+  mac["unknown_nodes"] = s.mac_unknown_nodes;
+  j["mac"] = std::move(mac);
+  j["regions"] = s.nnpa_regions;
+  Json transitions = Json::object();
+  transitions["stick"] = s.stick_transitions;
+  transitions["unstick"] = s.unstick_transitions;
+  transitions["total"] = s.stick_transitions + s.unstick_transitions;
+  j["transitions"] = std::move(transitions);
+  return j;
+}
+
+Json compare_json(const MarchComparison& c) {
+  Json j = Json::object();
+  j["from"] = std::string(march_name(c.from));
+  j["to"] = std::string(march_name(c.to));
+  Json moved = Json::array();
+  for (const MovedNode& m : c.moved) {
+    Json n = Json::object();
+    n["index"] = m.index;
+    n["name"] = valid_utf8(m.name);
+    n["op_type"] = valid_utf8(m.op_type);
+    n["from"] = std::string(placement_name(m.from));
+    n["to"] = std::string(placement_name(m.to));
+    n["rule"] = m.rule.empty() ? Json(nullptr) : Json(m.rule);
+    moved.push_back(std::move(n));
+  }
+  j["moved"] = std::move(moved);
+  j["nnpa_gain"] = c.nnpa_gain;
+  j["nnpa_share_gain"] = round4(c.nnpa_share_gain);
+  j["mac_gain"] = c.mac_gain;
+  j["mac_share_gain"] = round4(c.mac_share_gain);
   return j;
 }
 
@@ -187,13 +222,14 @@ Json node_json(const ModelView& view, const NodeInfo& node, const NodeVerdict* v
 }  // namespace
 
 nlohmann::ordered_json inspect_json(const ModelView& view, const Analysis& analysis,
-                                    const std::vector<GateResult>& gates) {
+                                    const std::vector<GateResult>& gates, const MarchComparison* compare) {
   Json j = Json::object();
   j["schema"] = kJsonSchema;
   j["tool"] = Json{{"name", "zonnx"}, {"version", ZONNX_VERSION}};
   j["model"] = model_json(view);
   j["target"] = target_json(analysis);
   j["summary"] = summary_json(analysis.summary);
+  if (compare) j["compare_march"] = compare_json(*compare);
   Json gates_json = Json::array();
   for (const GateResult& g : gates)
     gates_json.push_back(

@@ -295,6 +295,18 @@ std::string human_bytes(uint64_t bytes) {
   return fmt::format("{:.1f} {}", v, units[u]);
 }
 
+std::string human_count(uint64_t n) {
+  if (n < 1000) return std::to_string(n);
+  static const char* const units[] = {"K", "M", "G", "T", "P", "E"};
+  double v = static_cast<double>(n) / 1000.0;
+  size_t u = 0;
+  while (v >= 999.95 && u + 1 < std::size(units)) {
+    v /= 1000.0;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+
 std::string percent(double share) {
   if (!std::isfinite(share)) return "-";
   double p = std::clamp(share, 0.0, 1.0) * 100.0;

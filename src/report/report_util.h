@@ -47,6 +47,8 @@ std::string type_and_shape(const ValueType* type);
 
 // "0 B", "812 B", "1.5 KiB", "97.8 MiB", "1.20 GiB".
 std::string human_bytes(uint64_t bytes);
+// A count with an SI prefix: "812", "1.5 K", "349.2 M", "4.1 G", up to "E".
+std::string human_count(uint64_t n);
 // Share 0..1 as "80.0%"; never shows 100.0% or 0.0% for a share that is not exactly 1 or 0.
 std::string percent(double share);
 

@@ -107,12 +107,13 @@ struct PlacementCounts {
 class TextReport {
  public:
   TextReport(std::ostream& out, const ModelView& view, const Analysis& analysis,
-             const std::vector<GateResult>& gates, const TextOptions& options)
+             const std::vector<GateResult>& gates, const TextOptions& options, const MarchComparison* compare)
       : out_(out),
         view_(view),
         analysis_(analysis),
         gates_(gates),
         options_(options),
+        compare_(compare),
         width_(std::max(options.width, kMinWidth)),
         st_(options.color) {}
 
@@ -125,6 +126,7 @@ class TextReport {
     else
       grouped_nodes();
     summary();
+    if (compare_) comparison(*compare_);
     gate_results();
   }
 
@@ -607,6 +609,8 @@ class TextReport {
                                         s.nodes - s.counted, s.nodes - s.counted == 1 ? "" : "s"),
                             width_ - kIndent)));
 
+    field("MAC coverage", mac_text(s));
+    field("NNPA regions", regions_text(s));
     if (s.compiles()) {
       field("Compiles", "yes: no unsupported nodes", [&](const std::string& t) { return st_.green(t); });
     } else {
@@ -621,15 +625,87 @@ class TextReport {
       field("Compiles", "no, would not compile: " + blocking,
             [&](const std::string& t) { return st_.red(t); });
     }
+    opset_line(s);
     if (!s.heavy_cpu_ops.empty()) {
+      // onnx-mlir's own wording for compute-heavy ops left on the CPU.
       std::string heavy;
       for (const OpCount& op : s.heavy_cpu_ops)
-        heavy += fmt::format("{}{} {} {}", heavy.empty() ? "" : ", ", op.count, kTimes,
-                             op_label(op.domain, op.op_type));
-      field("Heavy on CPU", heavy + " (compute-heavy ops not accelerated)",
-            [&](const std::string& t) { return st_.yellow(t); });
+        heavy +=
+            fmt::format("{}{} {}", heavy.empty() ? "" : ", ", op.count, mlir_op_name(op.domain, op.op_type));
+      wrapped(
+          kIndent, "",
+          fmt::format("[Warning] There are {} operations that run on CPU (not accelerated by NNPA).", heavy),
+          [&](const std::string& t) { return st_.yellow(t); });
     }
-    opset_line(s);
+  }
+
+  // "onnx.MatMul" for ai.onnx ops, "<domain>.<op>" otherwise.
+  static std::string mlir_op_name(const std::string& domain, const std::string& op) {
+    const std::string d = domain.empty() || domain == "ai.onnx" ? std::string("onnx") : terminal_safe(domain);
+    return d + "." + terminal_safe(op);
+  }
+
+  static std::string mac_text(const Summary& s) {
+    const uint64_t unknown = s.mac_unknown_nodes;
+    const std::string unknown_text =
+        unknown ? fmt::format(" ({} node{} of unknown cost)", unknown, unknown == 1 ? "" : "s")
+                : std::string();
+    if (s.mac_total_known == 0) return (unknown ? "unknown" : "no compute") + unknown_text;
+    return fmt::format("{}{}: {} of {} MACs on NNPA", report::percent(s.mac_nnpa_share), unknown_text,
+                       report::human_count(s.mac_nnpa), report::human_count(s.mac_total_known));
+  }
+
+  static std::string regions_text(const Summary& s) {
+    if (s.nnpa == 0) return "none";
+    const uint64_t transitions = s.stick_transitions + s.unstick_transitions;
+    return fmt::format("{} region{}, {} CPU/NNPA transition{} ({} stick, {} unstick)", s.nnpa_regions,
+                       s.nnpa_regions == 1 ? "" : "s", transitions, transitions == 1 ? "" : "s",
+                       s.stick_transitions, s.unstick_transitions);
+  }
+
+  // ---- --compare-march ------------------------------------------------------
+
+  static std::string signed_points(double share_gain) {
+    const double points = share_gain * 100.0;
+    if (points > -0.05 && points < 0.05) return "+0.0 points";
+    return fmt::format("{:+.1f} points", points);
+  }
+
+  void comparison(const MarchComparison& c) {
+    const std::string from(march_name(c.from));
+    const std::string to(march_name(c.to));
+    heading(fmt::format("Compare {} \u2192 {}", from, to),
+            fmt::format("({} node{} move)", c.moved.size(), c.moved.size() == 1 ? "" : "s"));
+    const Summary& a = c.from_summary;
+    const Summary& b = c.to_summary;
+    field("NNPA",
+          fmt::format("{} \u2192 {} of {} counted nodes ({:+d} node{}, {})", report::percent(a.nnpa_share),
+                      report::percent(b.nnpa_share), b.counted, c.nnpa_gain,
+                      c.nnpa_gain == 1 || c.nnpa_gain == -1 ? "" : "s", signed_points(c.nnpa_share_gain)));
+    field("MAC coverage",
+          fmt::format("{} \u2192 {} ({}{} MACs, {})", report::percent(a.mac_nnpa_share),
+                      report::percent(b.mac_nnpa_share), c.mac_gain < 0 ? "-" : "+",
+                      report::human_count(c.mac_gain < 0 ? static_cast<uint64_t>(-(c.mac_gain + 1)) + 1
+                                                         : static_cast<uint64_t>(c.mac_gain)),
+                      signed_points(c.mac_share_gain)));
+    if (c.moved.empty()) {
+      line(spaces(kIndent) + "no node changes placement");
+      return;
+    }
+    const size_t cap = static_cast<size_t>(std::max(options_.io_rows, 1));
+    const size_t shown = options_.verbose ? c.moved.size() : std::min(c.moved.size(), cap);
+    for (size_t i = 0; i < shown; ++i) {
+      const MovedNode& m = c.moved[i];
+      const std::string name = m.name.empty() ? fmt::format("#{}", m.index) : terminal_safe(m.name);
+      std::string text = fmt::format("{} {}: {} \u2192 {}", op_label(m.domain, m.op_type), name,
+                                     placement_name(m.from), placement_name(m.to));
+      if (!m.rule.empty()) text += fmt::format(" ({} on {})", terminal_safe(m.rule), from);
+      wrapped(kIndent, fmt::format("{} ", m.index), text);
+    }
+    if (shown < c.moved.size())
+      line(spaces(kIndent) +
+           truncate(fmt::format("\u2026 {} more (--verbose lists all)", c.moved.size() - shown),
+                    width_ - kIndent));
   }
 
   void opset_line(const Summary& s) {
@@ -671,6 +747,7 @@ class TextReport {
   const Analysis& analysis_;
   const std::vector<GateResult>& gates_;
   const TextOptions& options_;
+  const MarchComparison* compare_;
   const int width_;
   const Style st_;
 };
@@ -678,8 +755,9 @@ class TextReport {
 }  // namespace
 
 void write_text(std::ostream& out, const ModelView& view, const Analysis& analysis,
-                const std::vector<GateResult>& gates, const TextOptions& options) {
-  TextReport(out, view, analysis, gates, options).write();
+                const std::vector<GateResult>& gates, const TextOptions& options,
+                const MarchComparison* compare) {
+  TextReport(out, view, analysis, gates, options, compare).write();
 }
 
 }  // namespace zonnx

@@ -9,6 +9,7 @@
 
 #include "rules/neighbours.h"
 #include "rules/op_context.h"
+#include "rules/summary_metrics.h"
 #include "zonnx/rules.h"
 
 namespace zonnx {
@@ -238,6 +239,7 @@ Summary summarize(const ModelView& view, const std::vector<NodeVerdict>& verdict
   sort_counts(s.heavy_cpu_ops);
   s.model_opset = view.facts().onnx_opset();
   s.nnpa_recommended_opset = tables.profile().nnpa_recommended_opset;
+  rules::add_summary_metrics(view, verdicts, s);
   return s;
 }
 
@@ -272,6 +274,9 @@ Analysis analyze(const ModelView& view, const AnalysisOptions& options, const Su
     if (node.is_onnx() && node.op_type() == "Constant") {
       verdict.counted = false;
       findings.note("constant: folded by the compiler, not executed");
+    } else if (view.folded_at_compile_time(node)) {
+      verdict.counted = false;
+      findings.note("shape arithmetic on constants: folded by the compiler, not executed");
     }
     verdict.reasons = std::move(findings.reasons());
     verdict.notes.insert(verdict.notes.end(), findings.notes().begin(), findings.notes().end());

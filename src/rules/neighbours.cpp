@@ -95,7 +95,31 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
       }
     }
   }
-  // 2. ZHighToONNX: isolated light ops go back to the CPU.
+  // 2. MatMul + Add(bias) fusion (ONNXToZHigh.td replaceONNXMatMulAddUnstackedOrBCast23Pattern*):
+  //    an Add of a rank-1 bias to an NNPA MatMul whose B is 2-D, with B's last dim
+  //    and the bias dim static and equal, becomes the MatMul's bias on NNPA.
+  for (const NodeInfo& node : view.nodes()) {
+    NodeVerdict& v = verdicts[node.index];
+    if (!node.is_onnx() || node.op_type() != "Add" || v.placement != Placement::Cpu || v.reasons.empty() ||
+        v.reasons[0].rule != "nnpa.broadcast" || node.proto->input_size() != 2)
+      continue;
+    for (int side = 0; side < 2; ++side) {
+      size_t m = view.producer(node.graph, node.proto->input(side));
+      if (!on_nnpa(verdicts, m) || view.nodes()[m].op_type() != "MatMul") continue;
+      const NodeInfo& matmul = view.nodes()[m];
+      const ValueType* b = view.input_type(matmul, 1);
+      const ValueType* bias = view.input_type(node, 1 - side);
+      if (!b || !bias || b->rank() != 2 || bias->rank() != 1) continue;
+      const Dim& n = b->dims[1];
+      const Dim& p = bias->dims[0];
+      if (!n.is_static() || !p.is_static() || n.value != p.value) continue;
+      v.placement = Placement::Nnpa;
+      v.reasons.clear();
+      v.notes.push_back("rescued: fused into the preceding NNPA MatMul as its bias (MatMul+Add pattern)");
+      break;
+    }
+  }
+  // 3. ZHighToONNX: isolated light ops go back to the CPU.
   static const std::set<std::string> kLight = {"Add", "Sub", "Mul", "Min", "Max", "Relu"};
   std::vector<size_t> to_cpu;
   for (const NodeInfo& node : view.nodes()) {

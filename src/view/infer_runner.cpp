@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "view/schemas_past_17.h"
+#include "view/shape_folding.h"
 #include "view/tensor_data.h"
 
 namespace zonnx::view {
@@ -477,7 +478,8 @@ std::string first_line(std::string s) {
 
 }  // namespace
 
-void run_shape_inference(onnx::ModelProto& model, const Limits& limits, std::vector<std::string>& warnings) {
+void run_shape_inference(onnx::ModelProto& model, const Limits& limits, std::vector<std::string>& warnings,
+                         std::unordered_set<std::string>* folded_values) {
   ensure_onnx_schemas_past_17();
   auto prepare = [&](bool without_declared) {
     auto work = std::make_unique<onnx::ModelProto>(model);
@@ -499,6 +501,13 @@ void run_shape_inference(onnx::ModelProto& model, const Limits& limits, std::vec
     error.clear();
     if (!try_infer(*work, limits, error))
       warnings.push_back("shape inference stopped again: " + first_line(error) + "; shapes are partial");
+  }
+  // Fold integer shape arithmetic the compiler would fold, and infer again
+  // while that makes new facts known (bounded: each round folds more nodes).
+  for (int round = 0; round < 4 && error.empty(); ++round) {
+    if (fold_shape_constants(*work->mutable_graph(), folded_values) == 0) break;
+    if (!try_infer(*work, limits, error))
+      warnings.push_back("shape inference after folding shape arithmetic stopped: " + first_line(error));
   }
   merge_graph(*model.mutable_graph(), work->graph());
 }

@@ -5,6 +5,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "zonnx/limits.h"
@@ -26,6 +27,9 @@ namespace zonnx::view {
 //  - any exception becomes a warning; when inference stops on a contradiction
 //    with the model's declared value_info it is retried without them.
 // Never throws (except std::bad_alloc).
-void run_shape_inference(onnx::ModelProto& model, const Limits& limits, std::vector<std::string>& warnings);
+// `folded_values` receives the outputs (main graph) of nodes whose integer
+// shape arithmetic the compiler folds into constants (see shape_folding.h).
+void run_shape_inference(onnx::ModelProto& model, const Limits& limits, std::vector<std::string>& warnings,
+                         std::unordered_set<std::string>* folded_values = nullptr);
 
 }  // namespace zonnx::view

@@ -193,7 +193,8 @@ class ModelViewBuilder {
     validate_structure();
     apply_bindings();
     collect_declared_params();
-    if (options_.infer_shapes) view::run_shape_inference(v_.model_->proto, limits_, v_.warnings_);
+    if (options_.infer_shapes)
+      view::run_shape_inference(v_.model_->proto, limits_, v_.warnings_, &v_.folded_values_);
     build_nodes();
     build_scopes();
     build_facts();
@@ -990,4 +991,11 @@ std::optional<std::vector<double>> ModelView::constant_floats(int graph, const s
   return view::decode_floats(*t, *payload, kMaxConstantElements);
 }
 
+}  // namespace zonnx
+
+namespace zonnx {
+bool ModelView::folded_at_compile_time(const NodeInfo& node) const {
+  if (node.graph != 0 || node.proto->output_size() != 1) return false;
+  return folded_values_.count(node.proto->output(0)) > 0;
+}
 }  // namespace zonnx
