@@ -61,7 +61,11 @@ struct Step {
   std::vector<int> removed_types;      // accepted only below hi: the upgrade refuses them
   std::vector<AttrDefault> new_attrs;  // introduced at hi: the downgrade drops defaults, refuses others
   std::vector<std::string> neg_axes;   // int/ints attributes that may be negative from hi on
-  int lo_inputs = -1;                  // inputs that exist below hi (-1: unchanged)
+  // Inputs/outputs whose type the type lists apply to (empty: all); e.g. TopK's K and indices
+  // are always int64 and must not be mistaken for the data type.
+  std::vector<int> typed_inputs;
+  std::vector<int> typed_outputs;
+  int lo_inputs = -1;  // inputs that exist below hi (-1: unchanged)
   int lo_outputs = -1;
   Adapter up;    // extra work for lo -> hi
   Adapter down;  // extra work for hi -> lo (runs before the attribute/input checks)
@@ -95,9 +99,13 @@ int type_code(const ValueType* t) {
   }
 }
 
-// Refuses when an input or output of the node has a type in `bad`.
-Reason check_types(const StepContext& c, const std::vector<int>& bad, int version) {
+// Refuses when an input or output of the node (those listed in `inputs`/`outputs`,
+// or all when both are empty) has a type in `bad`.
+Reason check_types(const StepContext& c, const std::vector<int>& bad, int version,
+                   const std::vector<int>& inputs = {}, const std::vector<int>& outputs = {}) {
   if (bad.empty()) return std::nullopt;
+  const bool all = inputs.empty() && outputs.empty();
+  auto listed = [](const std::vector<int>& v, int i) { return std::find(v.begin(), v.end(), i) != v.end(); };
   auto check = [&](const std::string& name) -> Reason {
     if (name.empty()) return std::nullopt;
     const int code = type_code(c.type(name));
@@ -107,10 +115,12 @@ Reason check_types(const StepContext& c, const std::vector<int>& bad, int versio
       return "'" + name + "' is " + type_label(code) + ", a type not available in " + op_at(c, version);
     return std::nullopt;
   };
-  for (const auto& in : c.node.input())
-    if (auto r = check(in)) return r;
-  for (const auto& out : c.node.output())
-    if (auto r = check(out)) return r;
+  for (int i = 0; i < c.node.input_size(); ++i)
+    if (all || listed(inputs, i))
+      if (auto r = check(c.node.input(i))) return r;
+  for (int i = 0; i < c.node.output_size(); ++i)
+    if (all || listed(outputs, i))
+      if (auto r = check(c.node.output(i))) return r;
   return std::nullopt;
 }
 
@@ -168,12 +178,13 @@ Reason apply_new_attrs(StepContext& c, const std::vector<AttrDefault>& attrs) {
         break;
       }
       case AttrDefault::Kind::Absent:
-        value = "set";
         break;
       case AttrDefault::Kind::Drop:
         is_default = true;
         break;
     }
+    if (!is_default && d.kind == AttrDefault::Kind::Absent)
+      return "attribute " + d.name + " has no equivalent in " + op_at(c, c.to_version);
     if (!is_default)
       return "attribute " + d.name + "=" + value + " has no equivalent in " + op_at(c, c.to_version);
     remove_attr(c.node, d.name);
@@ -237,7 +248,7 @@ Reason check_extra_io(StepContext& c, int lo_inputs, int lo_outputs) {
 
 Adapter make_up(const Step& s) {
   return [s](StepContext& c) -> Reason {
-    if (auto r = check_types(c, s.removed_types, c.to_version)) return r;
+    if (auto r = check_types(c, s.removed_types, c.to_version, s.typed_inputs, s.typed_outputs)) return r;
     if (s.up) return s.up(c);
     return std::nullopt;
   };
@@ -245,7 +256,7 @@ Adapter make_up(const Step& s) {
 
 Adapter make_down(const Step& s) {
   return [s](StepContext& c) -> Reason {
-    if (auto r = check_types(c, s.added_types, c.to_version)) return r;
+    if (auto r = check_types(c, s.added_types, c.to_version, s.typed_inputs, s.typed_outputs)) return r;
     if (s.down)
       if (auto r = s.down(c)) return r;
     if (auto r = check_extra_io(c, s.lo_inputs, s.lo_outputs)) return r;
@@ -334,7 +345,7 @@ Step softmax_13() {
     const int64_t norm = axis < 0 ? axis + rank : axis;
     if (norm != rank - 1)
       return "axis " + std::to_string(axis) + " is not the last axis of the rank-" + std::to_string(rank) +
-             " input: " + op_at(c, 11 == c.from_version ? 11 : c.from_version) +
+             " input: " + op_at(c, c.from_version) +
              " and the other version normalise differently (a Flatten/Transpose rewrite is not implemented)";
     // Make the axis explicit when the target's default differs.
     const int64_t target_def = from_13 ? 1 : -1;
@@ -508,6 +519,8 @@ Step clip_11() {
 Step pad_11() {
   Step s;
   s.added_types = {U8, I8, U16, I16, I32, I64, U32, U64};
+  s.typed_inputs = {0};
+  s.typed_outputs = {0};
   s.up = [](StepContext& c) -> Reason {
     const AttributeProto* pads = find_attr(c.node, "pads");
     if (!pads) return std::string("required attribute pads is missing");
@@ -984,6 +997,20 @@ Step quant_13() {
   return s;
 }
 
+// OptionalGetElement / OptionalHasElement 15 <-> 18: plain tensors/sequences and an absent input accepted.
+Step optional_18() {
+  Step s;
+  s.down = [](StepContext& c) -> Reason {
+    const std::string in = input_at(c.node, 0);
+    if (in.empty()) return op_at(c, c.to_version) + " needs an input";
+    const ValueType* t = c.type(in);
+    if (!t || t->kind != ValueType::Kind::Optional)
+      return "'" + in + "' is not an optional value; " + op_at(c, c.to_version) + " takes only optionals";
+    return std::nullopt;
+  };
+  return s;
+}
+
 Step relabel() { return Step{}; }
 Step types(std::vector<int> added) {
   Step s;
@@ -1086,6 +1113,8 @@ Table build_table() {
   t.add("Resize", 11, resize_11());
   t.add("TopK", 11, with(attrs({int_default("largest", 1), dropped("sorted")}, kInts), [](Step& s) {
           s.neg_axes = {"axis"};
+          s.typed_inputs = {0};
+          s.typed_outputs = {0};
         }));
   // ---- 12
   t.add("ArgMax ArgMin", 12, attrs({int_default("select_last_index", 0)}));
@@ -1158,7 +1187,7 @@ Table build_table() {
         attrs({int_default("antialias", 0), must_be_absent("axes"),
                str_default("keep_aspect_ratio_policy", "stretch")}));
   t.add("ScatterElements ScatterND", 18, scatter_18());
-  t.add("OptionalGetElement OptionalHasElement", 18, types({kSeq}));
+  t.add("OptionalGetElement OptionalHasElement", 18, optional_18());
   // ---- 19
   t.add("Cast CastLike", 19, attrs({dropped("saturate")}, kF8));
   t.add("QuantizeLinear", 19, attrs({dropped("saturate")}, kF8 + std::vector<int>{F16, BF16}));

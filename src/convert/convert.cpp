@@ -61,23 +61,38 @@ void pair_nodes(const Nodes& view_nodes, Nodes& work_nodes,
   }
 }
 
-void collect_names(const GraphProto& g, std::unordered_set<std::string>& names);
-void collect_node_names(const Nodes& nodes, std::unordered_set<std::string>& names) {
-  for (const auto& n : nodes) {
-    for (const auto& i : n.input()) names.insert(i);
-    for (const auto& o : n.output()) names.insert(o);
-    names.insert(n.name());
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) collect_names(a.g(), names);
-      for (const auto& g : a.graphs()) collect_names(g, names);
-    }
-  }
+// Calls f(nodes, graph) for the node list of the main graph, of every subgraph (graph: that
+// subgraph) and of every model-local function (graph: null).
+void for_each_node_list(const onnx::ModelProto& m,
+                        const std::function<void(const Nodes&, const GraphProto*)>& f) {
+  std::function<void(const Nodes&, const GraphProto*)> visit = [&](const Nodes& nodes, const GraphProto* g) {
+    f(nodes, g);
+    for (const auto& n : nodes)
+      for (const auto& a : n.attribute()) {
+        if (a.has_g()) visit(a.g().node(), &a.g());
+        for (const auto& sub : a.graphs()) visit(sub.node(), &sub);
+      }
+  };
+  visit(m.graph().node(), &m.graph());
+  for (const auto& fn : m.functions()) visit(fn.node(), nullptr);
 }
-void collect_names(const GraphProto& g, std::unordered_set<std::string>& names) {
-  for (const auto& v : g.input()) names.insert(v.name());
-  for (const auto& v : g.output()) names.insert(v.name());
-  for (const auto& t : g.initializer()) names.insert(t.name());
-  collect_node_names(g.node(), names);
+
+// Every value and node name of the model (new names must avoid them).
+std::unordered_set<std::string> all_names(const onnx::ModelProto& m) {
+  std::unordered_set<std::string> names;
+  for_each_node_list(m, [&](const Nodes& nodes, const GraphProto* g) {
+    if (g) {
+      for (const auto& v : g->input()) names.insert(v.name());
+      for (const auto& v : g->output()) names.insert(v.name());
+      for (const auto& t : g->initializer()) names.insert(t.name());
+    }
+    for (const auto& n : nodes) {
+      names.insert(n.input().begin(), n.input().end());
+      names.insert(n.output().begin(), n.output().end());
+      names.insert(n.name());
+    }
+  });
+  return names;
 }
 
 class Converter {
@@ -91,12 +106,8 @@ class Converter {
     pair_nodes(vp.graph().node(), *work.mutable_graph()->mutable_node(), index, paired);
     for (int f = 0; f < work.functions_size(); ++f)
       pair_nodes(vp.functions(f).node(), *work.mutable_functions(f)->mutable_node(), index, paired);
-    for (const auto& [node, idx] : paired) {
-      view_node_[node] = idx;
-      graph_of_[node] = view.nodes()[idx].graph;
-    }
-    collect_names(work.graph(), names_);
-    for (const auto& f : work.functions()) collect_node_names(f.node(), names_);
+    for (const auto& [node, idx] : paired) graph_of_[node] = view.nodes()[idx].graph;
+    names_ = all_names(work);
   }
 
   // Steps every unit (main graph, each function) from its opset to `target`.
@@ -268,7 +279,6 @@ class Converter {
   const ModelView& view_;
   onnx::ModelProto& work_;
   ConvertResult& result_;
-  std::unordered_map<const NodeProto*, size_t> view_node_;
   std::unordered_map<const NodeProto*, int> graph_of_;
   std::unordered_set<std::string> names_;
   std::unordered_map<std::string, ValueType> new_types_;
@@ -277,27 +287,15 @@ class Converter {
   std::map<const NodeProto*, NodeState> state_;
 };
 
-void collect_consumed(const Nodes& nodes, std::unordered_set<std::string>& used);
-void collect_consumed_graph(const GraphProto& g, std::unordered_set<std::string>& used) {
-  for (const auto& o : g.output()) used.insert(o.name());
-  collect_consumed(g.node(), used);
-}
-void collect_consumed(const Nodes& nodes, std::unordered_set<std::string>& used) {
-  for (const auto& n : nodes) {
-    for (const auto& i : n.input()) used.insert(i);
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) collect_consumed_graph(a.g(), used);
-      for (const auto& g : a.graphs()) collect_consumed_graph(g, used);
-    }
-  }
-}
+// Values read by a node or returned by a graph or function.
 std::unordered_set<std::string> consumed(const onnx::ModelProto& m) {
   std::unordered_set<std::string> used;
-  collect_consumed_graph(m.graph(), used);
-  for (const auto& f : m.functions()) {
-    for (const auto& o : f.output()) used.insert(o);
-    collect_consumed(f.node(), used);
-  }
+  for_each_node_list(m, [&](const Nodes& nodes, const GraphProto* g) {
+    if (g)
+      for (const auto& o : g->output()) used.insert(o.name());
+    for (const auto& n : nodes) used.insert(n.input().begin(), n.input().end());
+  });
+  for (const auto& f : m.functions()) used.insert(f.output().begin(), f.output().end());
   return used;
 }
 
@@ -389,38 +387,28 @@ void scan_type(const onnx::TypeProto& t, IrScan& s) {
   }
 }
 
-void scan_graph(const GraphProto& g, IrScan& s);
-void scan_nodes(const Nodes& nodes, IrScan& s) {
-  for (const auto& n : nodes)
-    for (const auto& a : n.attribute()) {
-      if (a.has_t())
-        s.need(ir_for_elem(a.t().data_type()), "element type " + elem_type_name(a.t().data_type()));
-      for (const auto& t : a.tensors()) s.need(ir_for_elem(t.data_type()), "element type");
-      if (a.name() == "to" || a.name() == "dtype" || a.name() == "output_dtype")
-        s.need(ir_for_elem(static_cast<int32_t>(a.i())),
-               "element type " + elem_type_name(static_cast<int32_t>(a.i())));
-      if (a.has_g()) scan_graph(a.g(), s);
-      for (const auto& g : a.graphs()) scan_graph(g, s);
-    }
-}
-void scan_graph(const GraphProto& g, IrScan& s) {
-  for (const auto& list : {&g.input(), &g.output(), &g.value_info()})
-    for (const auto& v : *list) scan_type(v.type(), s);
-  for (const auto& t : g.initializer())
-    s.need(ir_for_elem(t.data_type()), "element type " + elem_type_name(t.data_type()));
-  if (g.sparse_initializer_size() > 0) s.need(6, "sparse initializers");
-  scan_nodes(g.node(), s);
-}
-
 // Lowest IR version for the model's opset imports and the features it uses.
 IrScan required_ir(const onnx::ModelProto& m) {
   IrScan s;
   for (const auto& o : m.opset_import())
     s.need(ir_for_opset(o.domain(), o.version()),
            "opset " + (o.domain().empty() ? "ai.onnx" : o.domain()) + " " + std::to_string(o.version()));
-  scan_graph(m.graph(), s);
+  for_each_tensor(m, [&](const TensorProto& t) {
+    s.need(ir_for_elem(t.data_type()), "element type " + elem_type_name(t.data_type()));
+  });
+  for_each_node_list(m, [&](const Nodes& nodes, const GraphProto* g) {
+    if (g) {
+      for (const auto* list : {&g->input(), &g->output(), &g->value_info()})
+        for (const auto& v : *list) scan_type(v.type(), s);
+      if (g->sparse_initializer_size() > 0) s.need(6, "sparse initializers");
+    }
+    for (const auto& n : nodes)
+      for (const auto& a : n.attribute())
+        if (a.name() == "to" || a.name() == "dtype" || a.name() == "output_dtype")
+          s.need(ir_for_elem(static_cast<int32_t>(a.i())),
+                 "element type " + elem_type_name(static_cast<int32_t>(a.i())));
+  });
   if (m.functions_size() > 0) s.need(8, "model-local functions");
-  for (const auto& f : m.functions()) scan_nodes(f.node(), s);
   if (m.training_info_size() > 0) s.need(7, "training_info");
   return s;
 }
@@ -471,24 +459,24 @@ void placeholder_payloads(GraphProto& g) {
 }
 
 // Every ai.onnx node must verify against the schema of the target opset.
-void verify_nodes(const Nodes& nodes, int target, std::vector<std::string>& problems) {
-  for (const auto& n : nodes) {
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) verify_nodes(a.g().node(), target, problems);
-      for (const auto& g : a.graphs()) verify_nodes(g.node(), target, problems);
+std::vector<std::string> verify_nodes(const onnx::ModelProto& m, int target) {
+  std::vector<std::string> problems;
+  for_each_node_list(m, [&](const Nodes& nodes, const GraphProto*) {
+    for (const auto& n : nodes) {
+      if (!is_onnx_domain(n.domain())) continue;
+      const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(n.op_type(), target, "");
+      if (!schema) {
+        problems.push_back(n.op_type() + " '" + n.name() + "': no schema at opset " + std::to_string(target));
+        continue;
+      }
+      try {
+        schema->Verify(n);
+      } catch (const std::exception& e) {
+        problems.push_back(n.op_type() + " '" + n.name() + "': " + e.what());
+      }
     }
-    if (!is_onnx_domain(n.domain())) continue;
-    const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(n.op_type(), target, "");
-    if (!schema) {
-      problems.push_back(n.op_type() + " '" + n.name() + "': no schema at opset " + std::to_string(target));
-      continue;
-    }
-    try {
-      schema->Verify(n);
-    } catch (const std::exception& e) {
-      problems.push_back(n.op_type() + " '" + n.name() + "': " + e.what());
-    }
-  }
+  });
+  return problems;
 }
 
 void check_external_locations(const LoadedModel& m) {
@@ -504,26 +492,20 @@ void check_external_locations(const LoadedModel& m) {
 }  // namespace
 
 void for_each_tensor(const onnx::ModelProto& m, const std::function<void(const TensorProto&)>& f) {
-  std::function<void(const GraphProto&)> graph;
-  auto nodes = [&](const Nodes& ns) {
-    for (const auto& n : ns)
+  for_each_node_list(m, [&](const Nodes& nodes, const GraphProto* g) {
+    if (g) {
+      for (const auto& t : g->initializer()) f(t);
+      for (const auto& sp : g->sparse_initializer()) {
+        f(sp.values());
+        f(sp.indices());
+      }
+    }
+    for (const auto& n : nodes)
       for (const auto& a : n.attribute()) {
         if (a.has_t()) f(a.t());
         for (const auto& t : a.tensors()) f(t);
-        if (a.has_g()) graph(a.g());
-        for (const auto& g : a.graphs()) graph(g);
       }
-  };
-  graph = [&](const GraphProto& g) {
-    for (const auto& t : g.initializer()) f(t);
-    for (const auto& s : g.sparse_initializer()) {
-      f(s.values());
-      f(s.indices());
-    }
-    nodes(g.node());
-  };
-  graph(m.graph());
-  for (const auto& fn : m.functions()) nodes(fn.node());
+  });
 }
 
 bool has_external_data(const onnx::ModelProto& m) {
@@ -564,7 +546,11 @@ ConvertResult convert_model(const std::string& path, const ConvertOptions& optio
   check_external_locations(in);
   result.ir_before = in.proto.ir_version();
   result.from_opset = before.facts().onnx_opset();
-  if (result.from_opset == 0) throw ModelError(path, "the model imports no ai.onnx opset");
+  if (result.from_opset == 0) {
+    result.refusals.push_back({"main", "-", "-", 0, options.target_opset,
+                               "the model imports no ai.onnx opset, so there is nothing to convert"});
+    return result;
+  }
   for (const auto& o : in.proto.opset_import())
     if (!is_onnx_domain(o.domain()))
       result.kept_domains.push_back(o.domain() + " " + std::to_string(o.version()));
@@ -610,9 +596,7 @@ ConvertResult convert_model(const std::string& path, const ConvertOptions& optio
   result.notes.push_back("value_info kept: adapters never change an output's type or shape");
 
   // Validation: the target schemas, then (target <= 17) libonnx's checker, then the model view.
-  std::vector<std::string> problems;
-  verify_nodes(m.graph().node(), options.target_opset, problems);
-  for (const auto& f : m.functions()) verify_nodes(f.node(), options.target_opset, problems);
+  const std::vector<std::string> problems = verify_nodes(m, options.target_opset);
   if (!problems.empty())
     throw ModelError(path, "converted model fails schema verification (zonnx bug): " + problems.front());
   if (options.target_opset <= 17) {
@@ -634,8 +618,14 @@ ConvertResult convert_model(const std::string& path, const ConvertOptions& optio
   check.path = path;
   check.file = out->file;
   check.proto = m;
-  ModelView after = ModelView::build(std::move(check));
-  result.after = analyze(after, analysis).summary;
+  std::optional<ModelView> after;
+  try {
+    after.emplace(ModelView::build(std::move(check)));
+  } catch (const ModelError& e) {
+    throw ModelError(path,
+                     "converted model fails the model view's structural checks (zonnx bug): " + e.cause());
+  }
+  result.after = analyze(*after, analysis).summary;
   result.converted = std::move(out);
   return result;
 }

@@ -1,6 +1,4 @@
 // The convert report (text and JSON "zonnx.convert/1") and the command as the CLI runs it.
-#include <spdlog/spdlog.h>
-
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
@@ -137,12 +135,7 @@ int run_convert(const ConvertRequest& req, std::ostream& report) {
     report << convert_json(result, req.dry_run).dump(2) << "\n";
   else
     write_convert_text(report, result, req.dry_run);
-  if (!result.ok()) {
-    spdlog::error("{}: {} node(s) cannot be converted to opset {}; nothing written", req.input,
-                  result.refusals.size(), result.to_opset);
-    return kExitNotConvertible;
-  }
-  return kExitOk;
+  return result.ok() ? kExitOk : kExitNotConvertible;
 }
 
 }  // namespace zonnx

@@ -605,9 +605,10 @@ class TextReport {
     share_line("Unsupported", s.unsupported, s.unsupported_share, Placement::Unsupported);
     if (s.nodes > s.counted)
       line(spaces(kIndent) +
-           st_.dim(truncate(fmt::format("{} node{} not counted (constants, function calls)",
-                                        s.nodes - s.counted, s.nodes - s.counted == 1 ? "" : "s"),
-                            width_ - kIndent)));
+           st_.dim(truncate(
+               fmt::format("{} node{} not counted (constants, folded shape arithmetic, function calls)",
+                           s.nodes - s.counted, s.nodes - s.counted == 1 ? "" : "s"),
+               width_ - kIndent)));
 
     field("MAC coverage", mac_text(s));
     field("NNPA regions", regions_text(s));

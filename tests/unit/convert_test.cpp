@@ -256,5 +256,41 @@ TEST(Convert, CliPathRules) {
   EXPECT_EQ(ModelView::build(load_model(in)).facts().onnx_opset(), 17);
 }
 
+TEST(Convert, ExternalDataReferencesAreKept) {
+  const std::string dir = test::temp_dir();
+  test::write_file(dir + "/w.bin", std::string(16, '\0'));
+  ModelBuilder b(13);
+  b.input("x", kFloat, {4});
+  auto* w = b.proto().mutable_graph()->add_initializer();
+  w->set_name("w");
+  w->set_data_type(kFloat);
+  w->add_dims(4);
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* loc = w->add_external_data();
+  loc->set_key("location");
+  loc->set_value("w.bin");
+  b.node("Add", {"x", "w"}, {"y"}, "add");
+  b.output("y", kFloat, {4});
+  const std::string in = b.save(dir + "/ext.onnx");
+
+  auto ok = run_zonnx({"convert", in, "--opset", "17", "-o", dir + "/out.onnx"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err << ok.out;
+  LoadedModel out = load_model(dir + "/out.onnx");
+  const auto& t = out.proto.graph().initializer(0);
+  EXPECT_EQ(t.data_location(), onnx::TensorProto::EXTERNAL);
+  EXPECT_EQ(t.external_data(0).value(), "w.bin");
+
+  fs::create_directory(dir + "/sub");
+  auto elsewhere = run_zonnx({"convert", in, "--opset", "17", "-o", dir + "/sub/out.onnx"});
+  EXPECT_EQ(elsewhere.exit_code, 2);
+  EXPECT_FALSE(fs::exists(dir + "/sub/out.onnx"));
+
+  loc->set_value("../w.bin");
+  const std::string escaping = b.save(dir + "/escape.onnx");
+  auto bad = run_zonnx({"convert", escaping, "--opset", "17", "-o", dir + "/bad.onnx"});
+  EXPECT_EQ(bad.exit_code, 3) << bad.err;
+  EXPECT_FALSE(fs::exists(dir + "/bad.onnx"));
+}
+
 }  // namespace
 }  // namespace zonnx
