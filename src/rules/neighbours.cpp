@@ -95,6 +95,47 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
       }
     }
   }
+  // 1b. 1/sqrt(x): Reciprocal(Sqrt(x)) becomes zhigh.InvSqrt on z17 (ONNXToZHigh.td
+  //     replaceReciprocalSqrtPattern); on z16 it becomes Exp(Mul(Log(x), -0.5)) on NNPA when
+  //     sandwiched between NNPA ops with a static shape (ZHighStick.td ReplaceONNXReciprocalSqrtPattern).
+  for (const NodeInfo& node : view.nodes()) {
+    if (!node.is_onnx() || node.op_type() != "Reciprocal" || node.proto->input_size() != 1) continue;
+    size_t s = view.producer(node.graph, node.proto->input(0));
+    if (s == SIZE_MAX || view.nodes()[s].op_type() != "Sqrt" || !view.nodes()[s].is_onnx()) continue;
+    const NodeInfo& sqrt = view.nodes()[s];
+    const ValueType* x = view.input_type(sqrt, 0);
+    bool float_x =
+        x && (x->elem_type == onnx::TensorProto::FLOAT || x->elem_type == onnx::TensorProto::FLOAT16);
+    if (!float_x) continue;
+    NodeVerdict& rv = verdicts[node.index];
+    NodeVerdict& sv = verdicts[s];
+    if (march == March::Z17) {
+      if (sv.placement != Placement::Nnpa) continue;
+      rv.placement = Placement::Nnpa;
+      rv.reasons.clear();
+      rv.notes.push_back("rescued on z17: Reciprocal(Sqrt(x)) becomes one zhigh.InvSqrt");
+      continue;
+    }
+    if (sv.placement != Placement::Cpu || sv.reasons.size() != 1 || sv.reasons[0].rule != "nnpa.level")
+      continue;
+    if (!x->is_static() || !on_nnpa(verdicts, view.producer(sqrt.graph, sqrt.proto->input(0)))) continue;
+    bool consumers_on_nnpa =
+        !node.proto->output(0).empty() && !is_graph_output(view, node, node.proto->output(0));
+    for (size_t c : view.consumers(node.graph, node.proto->output(0)))
+      if (!on_nnpa(verdicts, c)) consumers_on_nnpa = false;
+    if (view.consumers(node.graph, node.proto->output(0)).empty()) consumers_on_nnpa = false;
+    if (!consumers_on_nnpa) continue;
+    // The Sqrt itself leaves the CPU only when the Reciprocal is its sole use.
+    bool sqrt_only_feeds_this = view.consumers(sqrt.graph, sqrt.proto->output(0)).size() == 1;
+    std::vector<NodeVerdict*> moved = {&rv};
+    if (sqrt_only_feeds_this) moved.push_back(&sv);
+    for (NodeVerdict* v : moved) {
+      v->placement = Placement::Nnpa;
+      v->reasons.clear();
+      v->notes.push_back(
+          "rescued on z16: Reciprocal(Sqrt(x)) between NNPA ops becomes Exp(Mul(Log(x), -0.5))");
+    }
+  }
   // 2. MatMul + Add(bias) fusion (ONNXToZHigh.td replaceONNXMatMulAddUnstackedOrBCast23Pattern*):
   //    an Add of a rank-1 bias to an NNPA MatMul whose B is 2-D, with B's last dim
   //    and the bias dim static and equal, becomes the MatMul's bias on NNPA.

@@ -161,6 +161,18 @@ void check_conv_pool_node(onnx::InferenceContext& ctx, int weight_input) {
   }
   const onnx::AttributeProto* pads = ctx.getAttribute("pads");
   if (pads && pads->ints_size() != 2 * spatial) fail_shape_inference("attribute pads has the wrong length");
+  // It also divides by strides, dilations and group (found by fuzzing: SIGFPE on strides = 0).
+  for (const char* name : {"kernel_shape", "strides", "dilations"}) {
+    const onnx::AttributeProto* a = ctx.getAttribute(name);
+    if (!a) continue;
+    for (int64_t v : a->ints())
+      if (v <= 0) fail_shape_inference("attribute ", name, " must be positive");
+  }
+  if (const onnx::AttributeProto* g = ctx.getAttribute("group"); g && g->i() <= 0)
+    fail_shape_inference("attribute group must be positive");
+  if (pads)
+    for (int64_t v : pads->ints())
+      if (v < 0) fail_shape_inference("attribute pads must not be negative");
 }
 
 // Weight input index of the ops that use convPoolShapeInference; -1 for pools, absent for other ops.
