@@ -650,7 +650,9 @@ Step broadcast_7() {
         return "broadcast with axis=" + std::to_string(axis->i()) +
                " is not a suffix alignment (reshaping B is not implemented)";
     }
-    if (remove_attr(c.node, "broadcast") | remove_attr(c.node, "axis")) c.changed = true;
+    bool removed_broadcast = remove_attr(c.node, "broadcast");
+    bool removed_axis = remove_attr(c.node, "axis");  // both must go, so no short-circuit
+    if (removed_broadcast || removed_axis) c.changed = true;
     return std::nullopt;
   };
   s.down = [](StepContext& c) -> Reason {
