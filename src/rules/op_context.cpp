@@ -13,6 +13,11 @@ int64_t max_dim_size(March march, int dim, int rank) {
   return kZ17[e - 1];
 }
 
+const std::string& OpContext::input_name(int i) const {
+  static const std::string kNone;
+  return i >= 0 && i < node_.proto->input_size() ? node_.proto->input(i) : kNone;
+}
+
 bool OpContext::has_input(int i) const {
   return i >= 0 && i < node_.proto->input_size() && !node_.proto->input(i).empty();
 }

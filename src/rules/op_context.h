@@ -34,7 +34,8 @@ class OpContext {
 
   int input_count() const { return node_.proto->input_size(); }
   bool has_input(int i) const;  // present and not the empty "absent optional" name
-  const std::string& input_name(int i) const { return node_.proto->input(i); }
+  // "" when the node has no input `i` (malformed nodes are normal input).
+  const std::string& input_name(int i) const;
   const ValueType* input(int i) const;  // null when absent or unknown
   const ValueType* output(int i) const;
   bool input_is_constant(int i) const;

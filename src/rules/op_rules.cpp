@@ -239,6 +239,11 @@ void check_matmul_limits(const OpContext& ctx, Findings& out) {
 }
 
 void check_matmul_all(const OpContext& ctx, Findings& out) {
+  if (ctx.input_count() != 2) {
+    out.fail("nnpa.operand-count", fmt::format("The number of operands is {}, not 2.", ctx.input_count()),
+             {{"operands", std::to_string(ctx.input_count())}});
+    return;
+  }
   // Element types first (the rewrite pass skips the rank check: N-D operands are reshaped to 3-D).
   if (!check_operand_type(ctx, 0, out, false) || !check_operand_type(ctx, 1, out, false)) return;
   check_matmul_limits(ctx, out);
