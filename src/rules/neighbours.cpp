@@ -103,6 +103,8 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
     size_t s = view.producer(node.graph, node.proto->input(0));
     if (s == SIZE_MAX || view.nodes()[s].op_type() != "Sqrt" || !view.nodes()[s].is_onnx()) continue;
     const NodeInfo& sqrt = view.nodes()[s];
+    if (sqrt.proto->input_size() < 1 || sqrt.proto->output_size() < 1 || node.proto->output_size() < 1)
+      continue;
     const ValueType* x = view.input_type(sqrt, 0);
     bool float_x =
         x && (x->elem_type == onnx::TensorProto::FLOAT || x->elem_type == onnx::TensorProto::FLOAT16);
