@@ -72,19 +72,39 @@ void emit(const std::string& output, const std::function<void(std::ostream&)>& w
   }
 }
 
-int run_inspect(const InspectArgs& args) {
+// The settings single-model and batch inspect share, from the command line.
+InspectOptions inspect_options(const InspectArgs& args) {
   InspectOptions options;
   options.analysis.march = march_or_throw(args.march);
   for (const auto& spec : args.input_shapes) options.view.input_shapes.push_back(parse_input_shape(spec));
   if (!args.shape_information.empty())
     for (auto& s : parse_shape_information(args.shape_information)) options.view.input_shapes.push_back(s);
   options.view.infer_shapes = !args.no_shape_inference;
+  return options;
+}
+
+Gates gates_from(const InspectArgs& args) {
   Gates gates;
   for (const auto& f : args.fail_on) add_fail_on(gates, f);
   if (args.min_coverage >= 0) {
     if (args.min_coverage > 100) throw UsageError("--min-nnpa-coverage: PCT must be between 0 and 100");
     gates.min_nnpa_coverage = args.min_coverage;
   }
+  return gates;
+}
+
+TextOptions text_options(const InspectArgs& args) {
+  bool to_terminal = (args.output.empty() || args.output == "-") && isatty(STDOUT_FILENO);
+  TextOptions text;
+  text.verbose = args.verbose;
+  text.width = terminal_width(to_terminal);
+  text.color = !no_color_env() && (args.color == "always" || (args.color == "auto" && to_terminal));
+  return text;
+}
+
+int run_inspect(const InspectArgs& args) {
+  InspectOptions options = inspect_options(args);
+  Gates gates = gates_from(args);
 
   spdlog::debug("inspecting {}", args.model);
   Inspection result = inspect_model(args.model, options);
@@ -93,11 +113,7 @@ int run_inspect(const InspectArgs& args) {
   std::optional<MarchComparison> compare;
   if (args.compare_march) compare = compare_march(result.view);
 
-  bool to_terminal = (args.output.empty() || args.output == "-") && isatty(STDOUT_FILENO);
-  TextOptions text;
-  text.verbose = args.verbose;
-  text.width = terminal_width(to_terminal);
-  text.color = !no_color_env() && (args.color == "always" || (args.color == "auto" && to_terminal));
+  TextOptions text = text_options(args);
   emit(args.output, [&](std::ostream& out) {
     if (args.format == "json")
       out << inspect_json(result.view, result.analysis, gate_results, compare ? &*compare : nullptr).dump(2)
@@ -114,22 +130,10 @@ int run_inspect(const InspectArgs& args) {
 int run_inspect_batch(const InspectArgs& args) {
   if (args.compare_march) throw UsageError("--compare-march: give a single model file");
   BatchOptions options;
-  options.inspect.analysis.march = march_or_throw(args.march);
-  for (const auto& spec : args.input_shapes)
-    options.inspect.view.input_shapes.push_back(parse_input_shape(spec));
-  if (!args.shape_information.empty())
-    for (auto& s : parse_shape_information(args.shape_information))
-      options.inspect.view.input_shapes.push_back(s);
-  options.inspect.view.infer_shapes = !args.no_shape_inference;
-  for (const auto& f : args.fail_on) add_fail_on(options.gates, f);
-  if (args.min_coverage >= 0) options.gates.min_nnpa_coverage = args.min_coverage;
+  options.inspect = inspect_options(args);
+  options.gates = gates_from(args);
   options.jobs = args.jobs;
-
-  bool to_terminal = (args.output.empty() || args.output == "-") && isatty(STDOUT_FILENO);
-  TextOptions text;
-  text.verbose = args.verbose;
-  text.width = terminal_width(to_terminal);
-  text.color = !no_color_env() && (args.color == "always" || (args.color == "auto" && to_terminal));
+  TextOptions text = text_options(args);
   const BatchFormat format = args.format == "jsonl"  ? BatchFormat::Jsonl
                              : args.format == "json" ? BatchFormat::Json
                                                      : BatchFormat::Text;
@@ -226,13 +230,15 @@ int main(int argc, char** argv) {
   ConvertRequest cr;
   auto* convert = app.add_subcommand("convert", "Convert a model to another ai.onnx opset (7..22 or nnpa)");
   convert->add_option("model", cr.input, "ONNX model file")->required();
-  convert->add_option("--opset", cr.opset, "Target opset: 7..22, or nnpa (onnx-mlir's recommended)")->required();
+  convert->add_option("--opset", cr.opset, "Target opset: 7..22, or nnpa (onnx-mlir's recommended)")
+      ->required();
   convert->add_option("-o,--output", cr.output, "Converted model (written atomically)");
   convert->add_flag("--in-place", cr.in_place, "Replace the input (required when -o names it)");
   convert->add_flag("--dry-run", cr.dry_run, "Plan and validate only; write nothing");
   convert->add_option("--march", cr.march, "Placement summaries for z16 (default) or z17");
   convert->add_option("--format", cr.format, "Report format")->check(CLI::IsMember({"text", "json"}));
-  convert->add_option("--external-data", cr.external_data, "reference (default): keep external data locations");
+  convert->add_option("--external-data", cr.external_data,
+                      "reference (default): keep external data locations");
 
   try {
     app.parse(argc, argv);
