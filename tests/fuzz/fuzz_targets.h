@@ -1,5 +1,5 @@
 // The code paths exercised by the libFuzzer targets (fuzz_loader.cpp,
-// fuzz_inspect.cpp), shared with tests/unit/fuzz_regressions_test.cpp so a
+// fuzz_inspect.cpp, fuzz_convert.cpp), shared with tests/unit/fuzz_regressions_test.cpp so a
 // saved reproducer replays exactly what the fuzzer ran.
 //
 // Contract: bad input may throw zonnx::ModelError or zonnx::UsageError (caught
@@ -7,14 +7,21 @@
 // another exception type, a crash, a sanitizer report, a hang - is a finding.
 #pragma once
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
 #include <ostream>
 #include <streambuf>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "zonnx/convert.h"
 #include "zonnx/errors.h"
 #include "zonnx/inspect.h"
 #include "zonnx/loader.h"
@@ -89,6 +96,73 @@ inline bool run_inspect(std::string_view bytes) {
   } catch (const UsageError&) {
     return false;
   }
+}
+
+// convert_model reads a path (it memory-maps the file like the CLI does), so
+// fuzz_convert writes each input to one private file in a fresh temp folder,
+// removed at exit. The folder holds nothing else: external-data locations
+// in fuzzed models resolve inside it and find no weight files.
+class ScratchModelFile {
+ public:
+  ScratchModelFile() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "zonnx-fuzz-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
+    dir_ = pattern;
+    path_ = dir_ + "/fuzz.onnx";
+  }
+  ~ScratchModelFile() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  const std::string& write(std::string_view bytes) {
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) std::abort();
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n <= 0) std::abort();
+      done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    return path_;
+  }
+
+ private:
+  std::string dir_;
+  std::string path_;
+};
+
+// fuzz_convert: plan and convert the input to a few target opsets (up and
+// down across the steps with most adapters), and when a conversion succeeds,
+// serialize it (payload splicing) and load the output back: a converted model
+// that does not load again is a finding, since convert validated it.
+// Returns true when at least one conversion succeeded.
+inline bool run_convert(std::string_view bytes) {
+  static ScratchModelFile scratch;  // one per process; destroyed at exit
+  const std::string& path = scratch.write(bytes);
+  bool converted = false;
+  for (int target : {22, 17, 12}) {
+    std::string written;
+    try {
+      ConvertOptions options;
+      options.target_opset = target;
+      ConvertResult result = convert_model(path, options);
+      if (!result.ok() || !result.converted) continue;
+      std::ostringstream out;
+      write_converted_model(*result.converted, out);
+      written = out.str();
+    } catch (const ModelError&) {
+      continue;
+    } catch (const UsageError&) {
+      continue;
+    }
+    // Outside the try: a converted model that fails to load is not an
+    // expected outcome, so its ModelError escapes and the entry aborts.
+    ModelView reloaded = ModelView::build(load_model_from_bytes(written, kFuzzModelName));
+    (void)reloaded;
+    converted = true;
+  }
+  return converted;
 }
 
 }  // namespace zonnx::fuzz

@@ -39,6 +39,7 @@ const std::map<std::string, Runner>& runners() {
   static const std::map<std::string, Runner> r = {
       {"fuzz_loader", [](std::string_view b) { return fuzz::run_loader(b); }},
       {"fuzz_inspect", [](std::string_view b) { return fuzz::run_inspect(b); }},
+      {"fuzz_convert", [](std::string_view b) { return fuzz::run_convert(b); }},
   };
   return r;
 }
@@ -117,13 +118,15 @@ TEST(FuzzRegressions, EveryDirectoryIsAKnownTarget) {
   for (const auto& entry : fs::directory_iterator(regressions_dir())) {
     if (!entry.is_directory()) continue;
     EXPECT_TRUE(runners().count(entry.path().filename().string()))
-        << entry.path() << ": not a fuzz target (expected one of fuzz_loader, fuzz_inspect)";
+        << entry.path() << ": not a fuzz target (expected one of fuzz_loader, fuzz_inspect, fuzz_convert)";
   }
 }
 
 TEST(FuzzRegressions, Loader) { replay_all("fuzz_loader"); }
 
 TEST(FuzzRegressions, Inspect) { replay_all("fuzz_inspect"); }
+
+TEST(FuzzRegressions, Convert) { replay_all("fuzz_convert"); }
 
 // The harness itself is not vacuous: real models go all the way through.
 TEST(FuzzRegressions, HarnessAcceptsBundledModels) {
@@ -132,8 +135,10 @@ TEST(FuzzRegressions, HarnessAcceptsBundledModels) {
     const std::string bytes = test::read_file(test::bundled_model(model));
     EXPECT_TRUE(fuzz::run_loader(bytes));
     EXPECT_TRUE(fuzz::run_inspect(bytes));
+    EXPECT_TRUE(fuzz::run_convert(bytes));
   }
   EXPECT_FALSE(fuzz::run_loader(std::string_view("\xff\xff\xff", 3)));
+  EXPECT_FALSE(fuzz::run_convert(std::string_view("\xff\xff\xff", 3)));
 }
 
 }  // namespace
