@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "zonnx/truncation_guard.h"
+
 namespace zonnx {
 namespace fs = std::filesystem;
 
@@ -26,6 +28,8 @@ void write_file_atomically(const std::string& path, const std::function<void(std
   std::string templ = (dir / ("." + target.filename().string() + ".zonnx-XXXXXX")).string();
   int fd = mkstemp(templ.data());
   if (fd < 0) fail(path, "cannot create a temporary file next to it", errno);
+  // Removed by the truncation guard too, if an input shrinks under its mapping mid-write.
+  track_temp_output(templ.c_str());
   // Keep the mode of a file we replace; new files get the usual 0666 & ~umask.
   struct stat st {};
   mode_t mode;
@@ -50,13 +54,17 @@ void write_file_atomically(const std::string& path, const std::function<void(std
     }
     if (std::rename(templ.c_str(), path.c_str()) != 0) fail(path, "cannot rename the temporary file", errno);
     ok = true;
+    untrack_temp_output(templ.c_str());
     int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
       fsync(dfd);
       close(dfd);
     }
   } catch (...) {
-    if (!ok) unlink(templ.c_str());
+    if (!ok) {
+      unlink(templ.c_str());
+      untrack_temp_output(templ.c_str());
+    }
     throw;
   }
 }

@@ -10,6 +10,7 @@
 
 #include "zonnx/errors.h"
 #include "zonnx/loader.h"
+#include "zonnx/truncation_guard.h"
 
 namespace zonnx {
 namespace {
@@ -62,6 +63,11 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
   if (map == MAP_FAILED) throw ModelError(path, "cannot map: " + errno_text(errno));
   file->data_ = static_cast<const uint8_t*>(map);
   file->mapped_ = true;
+  // Kept for big files only (a batch may hold many small models at once); -1
+  // is fine: convert then copies through the map.
+  constexpr uint64_t kKeepFdFrom = uint64_t{64} << 20;
+  if (file->size_ >= kKeepFdFrom) file->fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  track_mapping(map, static_cast<size_t>(file->size_), path.c_str());
   return file;
 }
 
@@ -75,7 +81,11 @@ std::shared_ptr<MappedFile> MappedFile::copy_of(std::string_view bytes, const st
 }
 
 MappedFile::~MappedFile() {
-  if (mapped_) ::munmap(const_cast<uint8_t*>(data_), static_cast<size_t>(size_));
+  if (fd_ >= 0) ::close(fd_);
+  if (mapped_) {
+    untrack_mapping(data_);
+    ::munmap(const_cast<uint8_t*>(data_), static_cast<size_t>(size_));
+  }
 }
 
 std::string_view MappedFile::bytes(uint64_t offset, uint64_t length) const {

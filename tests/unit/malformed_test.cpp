@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -14,6 +16,7 @@
 #include "zonnx/errors.h"
 #include "zonnx/external_data.h"
 #include "zonnx/loader.h"
+#include "zonnx/truncation_guard.h"
 
 namespace zonnx {
 namespace {
@@ -418,6 +421,43 @@ TEST(Malformed, ExternalRangeChecks) {
   } catch (const ModelError& e) {
     EXPECT_CONTAINS(e.cause(), "not a regular file");
   }
+}
+
+}  // namespace
+}  // namespace zonnx
+
+namespace zonnx {
+namespace {
+
+// Another process truncating the model while zonnx has it mapped: reading a
+// lost page raises SIGBUS. With the CLI's guard installed that read ends as a
+// bad-model error (exit 3, file named) and temporary outputs are removed.
+TEST(Malformed, FileTruncatedWhileMappedEndsAsModelError) {
+  const std::string dir = temp_dir();
+  const std::string model_path = dir + "/shrinking.onnx";
+  std::filesystem::copy_file(bundled_model("squeezenet1_1_op13.onnx"), model_path,
+                             std::filesystem::copy_options::overwrite_existing);
+  const std::string temp_output = dir + "/.out.onnx.zonnx-test";
+  write_file(temp_output, "half-written");
+
+  EXPECT_EXIT(
+      {
+        install_truncation_guard();
+        track_temp_output(temp_output.c_str());
+        LoadedModel model = load_model(model_path);
+        ASSERT_GT(model.elided_tensors, 0u);  // big weights stay in the map
+        ASSERT_EQ(::truncate(model_path.c_str(), 0), 0);
+        uint64_t sum = 0;
+        for (const auto& tensor : model.proto.graph().initializer()) {
+          if (auto raw = tensor_raw_bytes(model, tensor)) {
+            for (char c : *raw) sum += static_cast<unsigned char>(c);
+          }
+        }
+        std::fprintf(stderr, "read %llu without a fault\n", static_cast<unsigned long long>(sum));
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(3), "shrinking.onnx: the file shrank while it was being read");
+  EXPECT_FALSE(std::filesystem::exists(temp_output)) << "the guard removes temporary outputs";
 }
 
 }  // namespace
