@@ -18,6 +18,7 @@
 #include "zonnx/errors.h"
 #include "zonnx/inspect.h"
 #include "zonnx/listing.h"
+#include "zonnx/truncation_guard.h"
 
 namespace {
 
@@ -168,6 +169,7 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("zonnx: %l: %v");
   spdlog::set_level(spdlog::level::warn);
+  install_truncation_guard();  // a model truncated under its mapping: exit 3, not a crash
   if (no_color_env()) logger->sinks().front()->set_pattern("zonnx: %l: %v");
 
   CLI::App app{
