@@ -33,10 +33,14 @@ class MappedFile {
   uint64_t size() const { return size_; }
   std::string_view bytes(uint64_t offset, uint64_t length) const;  // bounds-checked, throws std::out_of_range
   const std::string& path() const { return path_; }
+  // Read-only descriptor of the mapped file (-1 for in-memory copies): lets
+  // convert copy long payloads kernel-side (copy_file_range) without touching the map.
+  int fd() const { return fd_; }
 
  private:
   MappedFile() = default;
   std::string path_;
+  int fd_ = -1;
   const uint8_t* data_ = nullptr;
   uint64_t size_ = 0;
   bool mapped_ = false;  // data_ comes from mmap (else from owned_)

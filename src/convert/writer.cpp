@@ -4,7 +4,11 @@
 // stands for, copied from the input's map straight into the stream. Enclosing
 // message lengths are recomputed, so the weights are never held in memory.
 #include <google/protobuf/descriptor.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <ext/stdio_filebuf.h>
 #include <ostream>
 #include <stdexcept>
 #include <unordered_map>
@@ -59,7 +63,7 @@ class Splicer {
           wire::append_varint(head, p->length);
           out.write(head.data(), static_cast<std::streamsize>(head.size()));
         }
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        copy_payload(p->offset, bytes, out);
       } else if (const gp::Descriptor* child = message_field(f, d)) {
         head.clear();
         wire::append_tag(head, f.number, WireType::LengthDelimited);
@@ -78,6 +82,35 @@ class Splicer {
     if (!f.is_length_delimited()) return nullptr;
     const gp::FieldDescriptor* fd = d->FindFieldByNumber(static_cast<int>(f.number));
     return fd && fd->type() == gp::FieldDescriptor::TYPE_MESSAGE ? fd->message_type() : nullptr;
+  }
+
+  // Long payloads go file to file in the kernel (copy_file_range, like cp),
+  // when the output is a file descriptor: their pages are then never mapped
+  // into this process, so peak memory stays the size of the graph.
+  void copy_payload(uint64_t offset, std::string_view bytes, std::ostream& out) {
+    constexpr uint64_t kKernelCopyFrom = uint64_t{1} << 20;
+    auto* file_out = dynamic_cast<__gnu_cxx::stdio_filebuf<char>*>(out.rdbuf());
+    const int in_fd = model_.file ? model_.file->fd() : -1;
+    if (bytes.size() >= kKernelCopyFrom && file_out && in_fd >= 0 && out.flush()) {
+      auto in_offset = static_cast<loff_t>(offset);
+      uint64_t left = bytes.size();
+      while (left > 0) {
+        const ssize_t n = ::copy_file_range(in_fd, &in_offset, file_out->fd(), nullptr, left, 0);
+        if (n > 0) {
+          left -= static_cast<uint64_t>(n);
+          continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        // Not supported between these files: nothing copied yet, so write through the map.
+        if (n < 0 && left == bytes.size() &&
+            (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
+          break;
+        throw std::runtime_error(n == 0 ? "the input file shrank while it was being copied"
+                                        : std::string("copying a payload failed: ") + std::strerror(errno));
+      }
+      if (left == 0) return;
+    }
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
 
   // The marker a field of a TensorProto stands for (null if it is not one).

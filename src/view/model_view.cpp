@@ -451,6 +451,8 @@ class ModelViewBuilder {
     const GraphInfo& gi = v_.graphs_[static_cast<size_t>(g)];
     ScopeState st;
     st.graph = g;
+    st.defined.reserve(static_cast<size_t>(nodes_of(g).size()));
+    st.produced.reserve(static_cast<size_t>(nodes_of(g).size()));
     auto define = [&](const std::string& name, bool allow_repeat) {
       if (name.empty()) return;
       if (!st.defined.insert(name).second && !allow_repeat)
@@ -741,8 +743,14 @@ class ModelViewBuilder {
     for (size_t g = 0; g < v_.graphs_.size(); ++g) {
       auto& sc = v_.scopes_[g];
       const GraphInfo& gi = v_.graphs_[g];
+      // Sized up front: rehashing maps of 200,000 names showed up in profiles.
+      const auto node_count = static_cast<size_t>(nodes_of(static_cast<int>(g)).size());
+      sc.producers.reserve(node_count);
+      sc.consumers.reserve(node_count);
       if (gi.proto) {
         const auto& p = *gi.proto;
+        sc.types.reserve(static_cast<size_t>(p.value_info_size() + p.output_size() + p.input_size() +
+                                             p.initializer_size()));
         for (const auto* list : {&p.value_info(), &p.output(), &p.input()})
           for (const auto& vi : *list)
             if (vi.has_type()) sc.types[vi.name()] = convert(vi.type());

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Side-by-side timings of zonnx and the Python baseline (stdlib only).
+"""Side-by-side timings of zonnx inspect vs the Python baseline, and of zonnx convert vs cp (stdlib only).
 
 Usage: bench.py --zonnx BIN --big MODEL --graph MODEL --node-dirs DIR[,DIR...] [--sample 300] [--repeat 3]
 
@@ -8,6 +8,7 @@ ru_maxrss from os.wait4 (Linux: KiB), so the driver's memory never counts.
 """
 import argparse
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -18,24 +19,35 @@ import time
 PY = "/usr/bin/python3"
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASELINE = os.path.join(HERE, "baseline.py")
+# Peak memory allowed for convert beyond the graph's own bytes: the binary, its libraries and buffers.
+SMALL_CONSTANT = 64 * 2**20
 
 
 def run(cmd):
-    """Runs cmd (stdout discarded); returns (wall seconds, peak RSS bytes, exit code)."""
+    """Runs cmd (stdout discarded); returns (wall seconds, peak RSS bytes, exit code, CPU seconds).
+    CPU time (user + system of the child) is printed too: on a shared machine it moves far less
+    than wall time."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss * 1024, proc.returncode
+    return wall, usage.ru_maxrss * 1024, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
-def best_of(cmd, repeat):
-    """Median wall of `repeat` runs (after one warm-up run), max peak RSS, last exit code."""
-    run(cmd)  # warm the page cache and the dynamic loader
-    results = [run(cmd) for _ in range(repeat)]
+def best_of(cmd, repeat, fresh=None):
+    """Median wall of `repeat` runs (after one warm-up run), max peak RSS, last exit code.
+    `fresh`: a file the command writes, removed before each run (outside the timing)."""
+    def once():
+        if fresh and os.path.exists(fresh):
+            os.remove(fresh)
+        return run(cmd)
+
+    once()  # warm the page cache and the dynamic loader
+    results = [once() for _ in range(repeat)]
     walls = sorted(r[0] for r in results)
-    return walls[len(walls) // 2], max(r[1] for r in results), results[-1][2]
+    cpus = sorted(r[3] for r in results)
+    return walls[len(walls) // 2], max(r[1] for r in results), results[-1][2], cpus[len(cpus) // 2]
 
 
 def mib(b):
@@ -43,11 +55,12 @@ def mib(b):
 
 
 def row(name, z, p, extra=""):
-    zw, zr, zc = z
-    pw, pr, pc = p
+    zw, zr, zc = z[:3]
+    pw, pr, pc = p[:3]
     ratio = zw / pw if pw else float("nan")
+    cpu = f"; CPU {z[3]:.3f} s vs {p[3]:.3f} s = {z[3] / p[3] * 100:.2f}%" if len(z) > 3 and len(p) > 3 else ""
     print(f"{name:<34} {zw:9.3f} s {mib(zr):>13} (exit {zc})   {pw:9.3f} s {mib(pr):>13} (exit {pc})"
-          f"   time {ratio * 100:6.2f}% ({pw / zw:,.1f}x faster) {extra}")
+          f"   time {ratio * 100:6.2f}% ({pw / zw:,.1f}x faster){cpu} {extra}")
     return ratio
 
 
@@ -73,11 +86,30 @@ def main():
     rss_share = zr[1] / size
     summary.append(("inspect 1 GiB peak RSS < 10% of file", rss_share < 0.10, f"{rss_share * 100:.2f}%"))
 
-    # 2. convert vs cp on the same file.
+    # 2. convert vs cp on the same file, each writing a fresh file (removed between runs, untimed).
+    #    zonnx convert fsyncs its output before renaming it into place (atomic write); cp does not,
+    #    so cp is also timed followed by `sync FILE` (an fsync of the copy).
+    facts = json.loads(subprocess.run([z, "inspect", "--format", "json", a.big], capture_output=True,
+                                      check=True).stdout)["model"]
+    graph_bytes = facts["file_size"] - facts["initializers"]["bytes"]
+    opset = next(o["version"] for o in facts["opset_imports"] if o["domain"] == "ai.onnx")
     with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(a.big))) as tmp:
-        cp = best_of(["cp", a.big, os.path.join(tmp, "copy.onnx")], 1)
-    print(f"{'convert (big) vs cp':<34} {'n/a':>11} {'(zonnx convert not implemented yet)':>36}"
-          f"   {cp[0]:9.3f} s {mib(cp[1]):>13} (cp)")
+        dest = os.path.join(tmp, "out.onnx")
+        cp = best_of(["cp", a.big, dest], a.repeat, fresh=dest)
+        cps = best_of(["sh", "-c", 'cp "$1" "$2" && sync "$2"', "sh", a.big, dest], a.repeat, fresh=dest)
+        print(f"{'cp (big)':<34} {cp[0]:9.3f} s {mib(cp[1]):>13} (exit {cp[2]})   CPU {cp[3]:.3f} s")
+        print(f"{'cp + fsync (big)':<34} {cps[0]:9.3f} s {mib(cps[1]):>13} (exit {cps[2]})   CPU {cps[3]:.3f} s")
+        for target in (opset + 1, opset - 1):
+            zc = best_of([z, "convert", a.big, "--opset", str(target), "--external-data", "reference",
+                          "-o", dest], a.repeat, fresh=dest)
+            vs_cp, vs_cps = zc[0] / cp[0], zc[0] / cps[0]
+            print(f"{f'zonnx convert {opset} -> {target}':<34} {zc[0]:9.3f} s {mib(zc[1]):>13} (exit {zc[2]})"
+                  f"   {vs_cp:.2f}x cp, {vs_cps:.2f}x cp+fsync; CPU {zc[3]:.3f} s; graph {graph_bytes / 1024:,.1f} KiB")
+            summary.append((f"convert {opset}->{target} <= 1.5x cp (cp without fsync)", zc[2] == 0 and vs_cp <= 1.5,
+                            f"{vs_cp:.2f}x ({vs_cps:.2f}x cp+fsync)"))
+            limit = graph_bytes + SMALL_CONSTANT
+            summary.append((f"convert {opset}->{target} peak RSS <= graph + {mib(SMALL_CONSTANT)}",
+                            zc[2] == 0 and zc[1] <= limit, f"{mib(zc[1])} (limit {mib(limit)})"))
 
     # 3. graph-heavy model.
     zr = best_of([z, "inspect", a.graph], a.repeat)
@@ -85,9 +117,9 @@ def main():
     ratio = row("graph-heavy model", zr, pr)
     summary.append(("graph-heavy < 10% of Python time", ratio < 0.10, f"{ratio * 100:.2f}%"))
     zj = best_of([z, "inspect", "--format", "json", a.graph], 1)
-    print(f"{'  (zonnx --format json)':<34} {zj[0]:9.3f} s {mib(zj[1]):>13} (exit {zj[2]})")
+    print(f"{'  (zonnx --format json)':<34} {zj[0]:9.3f} s {mib(zj[1]):>13} (exit {zj[2]})   CPU {zj[3]:.3f} s")
     zn = best_of([z, "inspect", "--no-shape-inference", a.graph], 1)
-    print(f"{'  (zonnx --no-shape-inference)':<34} {zn[0]:9.3f} s {mib(zn[1]):>13} (exit {zn[2]})")
+    print(f"{'  (zonnx --no-shape-inference)':<34} {zn[0]:9.3f} s {mib(zn[1]):>13} (exit {zn[2]})   CPU {zn[3]:.3f} s")
 
     # 4. every node-test model: one zonnx process (jsonl, all cores) vs one Python process per file.
     dirs = [d for d in a.node_dirs.split(",") if os.path.isdir(d)]
@@ -100,7 +132,7 @@ def main():
     run([PY, BASELINE, sample[0]])  # warm-up
     walls, peak, failed = 0.0, 0, 0
     for f in sample:
-        w, r, c = run([PY, BASELINE, f])
+        w, r, c, _ = run([PY, BASELINE, f])
         walls += w
         peak = max(peak, r)
         failed += c != 0

@@ -44,7 +44,8 @@ def big_model(path, dim, layers):
     nodes.append(helper.make_node("Conv", ["r", "Wc"], ["y"], name="/head/Conv", pads=[1, 1, 1, 1]))
     graph = helper.make_graph(
         nodes, "big", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, dim])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+        # The output's shape is declared: onnx's checker (run by zonnx convert) requires one.
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, dim // 1024, 64])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="zonnx-bench")
     model.ir_version = 7
     save(model, path)
@@ -81,7 +82,7 @@ def main():
     ap.add_argument("--graph-nodes", type=int, default=200000)
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
-    big = os.path.join(a.outdir, f"big_{a.big_layers}x{a.big_dim}.onnx")
+    big = os.path.join(a.outdir, f"big_{a.big_layers}x{a.big_dim}_v2.onnx")  # v2: output shape declared
     graph = os.path.join(a.outdir, f"graph_{a.graph_nodes}.onnx")
     if not os.path.exists(big):
         print(f"generating {big}", file=sys.stderr)
