@@ -29,13 +29,17 @@ constexpr int kConvertMaxOpset = 22;
 // (the profile's nnpa_recommended_opset). Throws UsageError.
 int parse_target_opset(const std::string& value);
 
-enum class ExternalDataMode { Reference };  // copy mode is not implemented yet
+// --external-data: keep the input's weight files (reference) or write OUT's own (copy).
+enum class ExternalDataMode { Reference, Copy };
 
 struct ConvertOptions {
   int target_opset = 0;
   March march = March::Z16;  // for the placement summaries before and after
   ExternalDataMode external_data = ExternalDataMode::Reference;
   LoadOptions load;
+  // --fix-byte-order: first reverse the element bytes of the tensors that look
+  // byte-swapped (zonnx/byte_order.h); what was fixed is listed in the notes.
+  bool fix_byte_order = false;
 };
 
 // A node that cannot be converted, with the step where it fails.
@@ -60,6 +64,7 @@ struct ConvertResult {
   std::map<std::string, uint64_t> rewritten;
   std::map<std::string, uint64_t> relabelled;
   uint64_t constants_added = 0;           // Constant nodes created for attribute->input moves
+  uint64_t nodes_added = 0;               // other nodes created by multi-node rewrites
   uint64_t constants_removed = 0;         // Constant nodes left without consumers by input->attribute moves
   std::vector<std::string> kept_domains;  // other opset imports, untouched ("ai.onnx.ml 3")
   std::vector<std::string> notes;         // what else happened (value_info dropped, checker clamp, ...)
@@ -90,12 +95,13 @@ nlohmann::ordered_json convert_json(const ConvertResult& result, bool dry_run);
 struct ConvertRequest {
   std::string input;
   std::string output;  // empty with in_place: the input
-  std::string opset;   // "13" or "nnpa"
+  std::string opset;   // "13" or "nnpa"; empty with fix_byte_order: keep the model's opset
   std::string march = "z16";
   std::string format = "text";
-  std::string external_data = "reference";
+  std::string external_data = "auto";  // auto: copy when OUT is in another folder than IN, else reference
   bool in_place = false;
   bool dry_run = false;
+  bool fix_byte_order = false;
 };
 int run_convert(const ConvertRequest& request, std::ostream& report);
 

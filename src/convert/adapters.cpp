@@ -328,25 +328,102 @@ Step reduce_axes_step() {
 
 // ---- op-specific adapters ----------------------------------------------------------------------
 
-// Softmax, LogSoftmax, Hardmax 11 <-> 13: same result only when the axis is the last one.
+// Softmax, LogSoftmax, Hardmax 11 <-> 13. Up to 11 the input is coerced to 2-D at `axis` and
+// normalised over all the trailing dims together (default axis 1); from 13 along the one `axis`
+// (default -1). They agree when the axis is the last one: relabel, default made explicit.
+// Otherwise, going up: Flatten(axis) -> op(axis 1) -> Reshape to Shape(input), which is the old
+// definition spelled out; going down: Transpose(axis <-> last) -> op(last) -> Transpose back.
+// Both only move elements, so the results are exact (Hardmax keeps the first maximum too).
+ValueType tensor_type(int32_t elem, std::vector<Dim> dims, bool has_shape = true) {
+  ValueType t;
+  t.kind = ValueType::Kind::Tensor;
+  t.elem_type = elem;
+  t.has_shape = has_shape;
+  t.dims = std::move(dims);
+  return t;
+}
+
+NodeProto make_node(const std::string& op, std::vector<std::string> inputs, const std::string& output) {
+  NodeProto n;
+  n.set_op_type(op);
+  for (auto& i : inputs) n.add_input(std::move(i));
+  n.add_output(output);
+  return n;
+}
+
+Reason softmax_flatten_up(StepContext& c, int64_t axis) {
+  const std::string in = input_at(c.node, 0);
+  const std::string out = c.node.output(0);
+  const ValueType* t = c.type(in);
+  const std::string shape = c.fresh_name("shape");
+  const std::string flat = c.fresh_name("2d");
+  const std::string flat_out = c.fresh_name("2d_out");
+  NodeProto flatten = make_node("Flatten", {in}, flat);
+  set_attr(flatten, "axis", AttributeProto::INT).set_i(axis);
+  c.insert_node(make_node("Shape", {in}, shape), false);
+  c.insert_node(std::move(flatten), false);
+  c.insert_node(make_node("Reshape", {flat_out, shape}, out), true);
+  c.node.set_input(0, flat);
+  c.node.set_output(0, flat_out);
+  set_attr(c.node, "axis", AttributeProto::INT).set_i(1);
+  if (t && t->kind == ValueType::Kind::Tensor) {
+    c.set_type(flat, tensor_type(t->elem_type, {Dim{}, Dim{}}));
+    c.set_type(flat_out, tensor_type(t->elem_type, {Dim{}, Dim{}}));
+    c.set_type(shape, tensor_type(TensorProto::INT64, {t->rank() >= 0 ? Dim::of(t->rank()) : Dim{}}));
+  }
+  c.changed = true;
+  return std::nullopt;
+}
+
+Reason softmax_transpose_down(StepContext& c, int64_t axis, const ValueType& t) {
+  const int rank = t.rank();
+  std::vector<int64_t> perm;
+  for (int i = 0; i < rank; ++i) perm.push_back(i);
+  std::swap(perm[static_cast<size_t>(axis)], perm.back());
+  std::vector<Dim> dims = t.dims;
+  std::swap(dims[static_cast<size_t>(axis)], dims.back());
+  const std::string in = input_at(c.node, 0);
+  const std::string out = c.node.output(0);
+  const std::string moved = c.fresh_name("axis_last");
+  const std::string moved_out = c.fresh_name("axis_last_out");
+  NodeProto before = make_node("Transpose", {in}, moved);
+  NodeProto after = make_node("Transpose", {moved_out}, out);
+  for (NodeProto* n : {&before, &after}) {
+    auto& p = set_attr(*n, "perm", AttributeProto::INTS);
+    for (int64_t v : perm) p.add_ints(v);
+  }
+  c.insert_node(std::move(before), false);
+  c.insert_node(std::move(after), true);
+  c.node.set_input(0, moved);
+  c.node.set_output(0, moved_out);
+  set_attr(c.node, "axis", AttributeProto::INT).set_i(rank - 1);
+  c.set_type(moved, tensor_type(t.elem_type, dims));
+  c.set_type(moved_out, tensor_type(t.elem_type, dims));
+  c.changed = true;
+  return std::nullopt;
+}
+
 Step softmax_13() {
   Step s;
-  auto check = [](StepContext& c) -> Reason {
+  auto convert = [](StepContext& c) -> Reason {
     const bool from_13 = c.from_version >= 13;
     const int64_t def = from_13 ? -1 : 1;
     const AttributeProto* a = find_attr(c.node, "axis");
     const int64_t axis = a ? a->i() : def;
     const ValueType* t = c.type(input_at(c.node, 0));
     const int rank = t ? t->rank() : -1;
+    if (c.node.input_size() < 1 || c.node.output_size() < 1)
+      return std::string("the node has no input or output");
+    // Going up the old definition can always be spelled out, whatever the rank.
+    if (rank < 0 && !from_13) return softmax_flatten_up(c, axis);
     if (rank < 0)
-      return "rank of the input is unknown, so zonnx cannot tell whether axis " + std::to_string(axis) +
-             " is the last axis (only then do " + op_at(c, c.from_version) + " and " +
-             op_at(c, c.to_version) + " agree)";
+      return "rank of the input is unknown, so zonnx cannot move axis " + std::to_string(axis) +
+             " last for " + op_at(c, c.to_version) + " (which normalises over all dims from the axis on)";
     const int64_t norm = axis < 0 ? axis + rank : axis;
-    if (norm != rank - 1)
-      return "axis " + std::to_string(axis) + " is not the last axis of the rank-" + std::to_string(rank) +
-             " input: " + op_at(c, c.from_version) +
-             " and the other version normalise differently (a Flatten/Transpose rewrite is not implemented)";
+    if (norm < 0 || norm >= rank)
+      return "axis " + std::to_string(axis) + " is out of range for the rank-" + std::to_string(rank) +
+             " input";
+    if (norm != rank - 1) return from_13 ? softmax_transpose_down(c, norm, *t) : softmax_flatten_up(c, axis);
     // Make the axis explicit when the target's default differs.
     const int64_t target_def = from_13 ? 1 : -1;
     const int64_t target_norm = target_def < 0 ? target_def + rank : target_def;
@@ -356,8 +433,8 @@ Step softmax_13() {
     }
     return std::nullopt;
   };
-  s.up = check;
-  s.down = check;
+  s.up = convert;
+  s.down = convert;
   s.added_types = {BF16};
   return s;
 }
@@ -1013,6 +1090,49 @@ Step optional_18() {
   return s;
 }
 
+// Upsample 7 <-> 9: the scales attribute becomes a float input.
+Step upsample_9() {
+  Step s;
+  s.up = [](StepContext& c) -> Reason {
+    const AttributeProto* a = find_attr(c.node, "scales");
+    if (!a) return std::string("required attribute scales is missing");
+    TensorProto t;
+    t.set_data_type(F32);
+    t.add_dims(a->floats_size());
+    for (float f : a->floats()) t.add_float_data(f);
+    const std::string name = c.add_constant(t, "scales");
+    remove_attr(c.node, "scales");
+    set_input(c.node, 1, name);
+    c.changed = true;
+    return std::nullopt;
+  };
+  s.down = [](StepContext& c) -> Reason {
+    const std::string name = input_at(c.node, 1);
+    auto v = name.empty() ? std::nullopt : c.const_floats(name);
+    if (!v) return "scales '" + name + "' is not a constant; Upsample-7 takes them as an attribute";
+    auto& a = set_attr(c.node, "scales", AttributeProto::FLOATS);
+    for (double f : *v) a.add_floats(static_cast<float>(f));
+    keep_inputs(c.node, 1);
+    c.changed = true;
+    return std::nullopt;
+  };
+  return s;
+}
+
+// Upsample-9 -> Resize-10: Resize-10 was introduced as Upsample-9 under a new name (same inputs X,
+// scales; same nearest/linear modes and output size floor(dim * scale)).
+Adapter upsample_to_resize() {
+  return [](StepContext& c) -> Reason {
+    const AttributeProto* mode = find_attr(c.node, "mode");
+    if (mode && mode->s() != "nearest" && mode->s() != "linear")
+      return "mode '" + mode->s() + "' has no equivalent in Resize-10";
+    if (input_at(c.node, 1).empty()) return std::string("scales input is missing");
+    c.node.set_op_type("Resize");
+    c.changed = true;
+    return std::nullopt;
+  };
+}
+
 Step relabel() { return Step{}; }
 Step types(std::vector<int> added) {
   Step s;
@@ -1085,6 +1205,7 @@ Table build_table() {
   t.add("MaxPool", 8, with(attrs({int_default("storage_order", 0)}), [](Step& s) { s.lo_outputs = 1; }));
   t.add("BatchNormalization", 9, batchnorm_9());
   t.add("Cast", 9, types({STR}));
+  t.add("Upsample", 9, upsample_9());
   t.add("Constant", 9, types(kAllButFloats));
   t.add("Flatten", 9, types(kAllButFloats));
   t.add("MatMul Gemm PRelu", 9, types({I32, I64, U32, U64}));
@@ -1243,6 +1364,12 @@ const Adapter* find_adapter(const std::string& op, int from_version, int to_vers
   const auto& a = table().adapters;
   auto it = a.find(Key{op, from_version, to_version});
   return it == a.end() ? nullptr : &it->second;
+}
+
+const Adapter* find_replacement(const std::string& op, int from_version, bool up) {
+  static const Adapter upsample = upsample_to_resize();
+  if (op == "Upsample" && from_version == 9 && up) return &upsample;
+  return nullptr;
 }
 
 size_t adapter_count() { return table().adapters.size(); }

@@ -45,6 +45,14 @@ class StepContext {
   // Inserts a Constant node (valid at to_opset) producing `tensor` right
   // before the node; returns the value name.
   virtual std::string add_constant(onnx::TensorProto tensor, const std::string& hint) = 0;
+
+  // Multi-node rewrites. A value name no other value or node uses (based on the node's name).
+  virtual std::string fresh_name(const std::string& hint) = 0;
+  // Inserts `added` (valid at to_opset; later steps convert it like any node) right before the
+  // node, or right after it. Call only once the adapter is sure to succeed.
+  virtual void insert_node(onnx::NodeProto added, bool after) = 0;
+  // Records the type of a value the rewrite creates (later steps' adapters ask for it).
+  virtual void set_type(const std::string& value, ValueType type) = 0;
 };
 
 // nullopt: the node is valid at to_version (possibly edited); else the reason it is not.
@@ -53,6 +61,9 @@ using Adapter = std::function<std::optional<std::string>(StepContext&)>;
 // The adapter for `op` stepping from `from_version` to `to_version` (adjacent
 // versions of the op), or null when zonnx has none.
 const Adapter* find_adapter(const std::string& op, int from_version, int to_version);
+// Deprecated ops whose successor means the same (Upsample-9 -> Resize-10, going up): an adapter
+// that turns the node into its successor at the step's to_opset, or null when there is none.
+const Adapter* find_replacement(const std::string& op, int from_version, bool up);
 size_t adapter_count();
 // Registrations that named no real version step of an op (empty when the table is right).
 std::vector<std::string> adapter_table_errors();

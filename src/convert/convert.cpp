@@ -17,6 +17,7 @@
 #include "convert/convert_internal.h"
 #include "view/schemas_past_17.h"
 #include "view/tensor_data.h"
+#include "zonnx/byte_order.h"
 #include "zonnx/errors.h"
 #include "zonnx/external_data.h"
 #include "zonnx/model_view.h"
@@ -187,6 +188,19 @@ class Converter {
       c_.result_.constants_added++;
       return name;
     }
+    std::string fresh_name(const std::string& hint) override {
+      const std::string base = (node.name().empty() ? node.op_type() : node.name()) + "_" + hint;
+      std::string name = base;
+      for (int i = 1; c_.names_.count(name); ++i) name = base + "_" + std::to_string(i);
+      c_.names_.insert(name);
+      return name;
+    }
+    void insert_node(NodeProto added, bool after) override {
+      if (added.name().empty()) added.set_name(fresh_name(added.op_type()));
+      inserts_.emplace_back(after ? position_ + 1 : position_, std::move(added));
+      c_.result_.nodes_added++;
+    }
+    void set_type(const std::string& value, ValueType t) override { c_.new_types_[value] = std::move(t); }
 
    private:
     Converter& c_;
@@ -229,6 +243,21 @@ class Converter {
         refuse(node, graph, i, s, t, op + " does not exist at opset " + std::to_string(s));
         continue;
       }
+      // A deprecated op whose successor means the same becomes that successor.
+      const convert::Adapter* replace =
+          vt == 0 || versions.removed_at(op, t) ? convert::find_replacement(op, vf, t > s) : nullptr;
+      if (replace) {
+        NodeState& st = state_[&node];
+        st.op = op;
+        st.version_changed = true;
+        Context ctx(*this, node, graph, inserts, i, s, t, vf, vt);
+        if (auto reason = (*replace)(ctx)) {
+          refuse(node, graph, i, s, t, *reason);
+          continue;
+        }
+        st.edited = true;
+        continue;
+      }
       if (vt == 0) {
         refuse(node, graph, i, s, t,
                op + " did not exist at opset " + std::to_string(t) + " (introduced in opset " +
@@ -259,21 +288,29 @@ class Converter {
       st.edited = st.edited || ctx.changed;
     }
     if (inserts.empty()) return;
-    // Put the new Constant nodes right before their consumers (pointers stay valid).
+    // Put the new nodes where the adapters asked: before their node (constants, the first half of
+    // a rewrite) or after it (position i + 1, possibly the end). Pointers stay valid.
     const int n = nodes.size();
     std::vector<NodeProto*> ptrs(static_cast<size_t>(n));
     nodes.ExtractSubrange(0, n, ptrs.data());
+    std::stable_sort(inserts.begin(), inserts.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     size_t k = 0;
-    for (int i = 0; i < n; ++i) {
-      const int graph =
-          graph_of_.count(ptrs[static_cast<size_t>(i)]) ? graph_of_[ptrs[static_cast<size_t>(i)]] : -1;
-      for (; k < inserts.size() && inserts[k].first == i; ++k) {
+    int graph = -1;
+    auto add_inserts_at = [&](int position) {
+      for (; k < inserts.size() && inserts[k].first == position; ++k) {
         auto* added = new NodeProto(std::move(inserts[k].second));
         graph_of_[added] = graph;
         nodes.AddAllocated(added);
       }
-      nodes.AddAllocated(ptrs[static_cast<size_t>(i)]);
+    };
+    for (int i = 0; i < n; ++i) {
+      NodeProto* node = ptrs[static_cast<size_t>(i)];
+      graph = graph_of_.count(node) ? graph_of_[node] : -1;
+      add_inserts_at(i);
+      nodes.AddAllocated(node);
     }
+    add_inserts_at(n);
   }
 
   const ModelView& view_;
@@ -538,6 +575,10 @@ ConvertResult convert_model(const std::string& path, const ConvertOptions& optio
   analysis.march = options.march;
 
   LoadedModel loaded = load_model(path, options.load);
+  // Before the view is built, so shape inference and the adapters read the fixed values.
+  if (options.fix_byte_order)
+    for (std::string& note : byte_order_fix_notes(fix_byte_order(loaded)))
+      result.notes.push_back(std::move(note));
   // The view adds inferred value_info to its proto; the output keeps the input's own.
   onnx::ModelProto original = loaded.proto;
   ModelView before = ModelView::build(std::move(loaded));

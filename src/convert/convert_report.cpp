@@ -67,6 +67,7 @@ void write_convert_text(std::ostream& out, const ConvertResult& r, bool dry_run)
   for (const auto& [op, n] : r.rewritten) out << "  rewritten   " << std::setw(6) << n << "  " << op << "\n";
   for (const auto& [op, n] : r.relabelled) out << "  relabelled  " << std::setw(6) << n << "  " << op << "\n";
   if (r.constants_added) out << "  " << r.constants_added << " Constant node(s) added\n";
+  if (r.nodes_added) out << "  " << r.nodes_added << " other node(s) added by multi-node rewrites\n";
   if (r.constants_removed)
     out << "  " << r.constants_removed << " Constant node(s) removed (folded into attributes)\n";
   for (const auto& d : r.kept_domains) out << "kept domain: " << d << "\n";
@@ -96,6 +97,7 @@ nlohmann::ordered_json convert_json(const ConvertResult& r, bool dry_run) {
   j["rewritten"] = r.rewritten;
   j["relabelled"] = r.relabelled;
   j["constants_added"] = r.constants_added;
+  j["nodes_added"] = r.nodes_added;
   j["constants_removed"] = r.constants_removed;
   j["kept_domains"] = r.kept_domains;
   j["notes"] = r.notes;
@@ -107,12 +109,22 @@ nlohmann::ordered_json convert_json(const ConvertResult& r, bool dry_run) {
 
 int run_convert(const ConvertRequest& req, std::ostream& report) {
   ConvertOptions options;
-  options.target_opset = parse_target_opset(req.opset);
+  options.fix_byte_order = req.fix_byte_order;
+  if (!req.opset.empty()) {
+    options.target_opset = parse_target_opset(req.opset);
+  } else if (req.fix_byte_order) {
+    // --fix-byte-order alone keeps the opset: read it from the structure (weights stay unread).
+    const LoadedModel structure = load_model(req.input, options.load);
+    for (const auto& o : structure.proto.opset_import())
+      if (o.domain().empty() || o.domain() == "ai.onnx") options.target_opset = static_cast<int>(o.version());
+  } else {
+    throw UsageError("convert: give --opset N|nnpa (or --fix-byte-order alone, which keeps the opset)");
+  }
   auto march = parse_march(req.march);
   if (!march) throw UsageError("--march: unknown value '" + req.march + "' (use z16 or z17)");
   options.march = *march;
-  if (req.external_data != "reference")
-    throw UsageError("--external-data: only 'reference' is implemented (copy mode is not implemented yet)");
+  if (req.external_data != "auto" && req.external_data != "reference" && req.external_data != "copy")
+    throw UsageError("--external-data: '" + req.external_data + "' is not auto, reference or copy");
   std::string output = req.output;
   if (output.empty() && req.in_place) output = req.input;
   if (!req.dry_run && output.empty()) throw UsageError("convert: give -o OUT.onnx, --in-place or --dry-run");
@@ -124,13 +136,36 @@ int run_convert(const ConvertRequest& req, std::ostream& report) {
   }
 
   ConvertResult result = convert_model(req.input, options);
-  if (result.ok() && !req.dry_run && has_external_data(result.converted->proto) &&
-      dir_of(output) != dir_of(req.input))
+  // External data: reference keeps the relative locations, which only resolve from IN's folder;
+  // copy gives OUT its own weight file. auto picks copy exactly when OUT is elsewhere.
+  const bool external = result.ok() && has_external_data(result.converted->proto);
+  const bool same_dir = output.empty() || dir_of(output) == dir_of(req.input);
+  const bool copy = external && (req.external_data == "copy" || (req.external_data == "auto" && !same_dir));
+  if (external && !copy && !req.dry_run && !same_dir)
     throw UsageError(
         "convert: the model uses external data and --external-data reference keeps its relative "
-        "locations, so OUT must be in the input's directory (copy mode is not implemented yet)");
-  if (result.ok() && !req.dry_run)
-    write_file_atomically(output, [&](std::ostream& out) { write_converted_model(*result.converted, out); });
+        "locations, which only resolve from the input's folder: write OUT there or use --external-data copy");
+  if (external && !output.empty())
+    for (const std::string& weights : external_data_files(*result.converted))
+      if (same_file(output, weights))
+        throw UsageError("convert: -o names " + weights +
+                         ", a weight file the input uses; choose another OUT");
+  if (external && !copy)
+    result.notes.push_back("external data: locations kept (reference), OUT uses the input's weight files");
+  if (result.ok() && !req.dry_run) {
+    if (copy) {
+      const ExternalCopyStats s = write_with_copied_external_data(*result.converted, output);
+      result.notes.push_back("external data: " + std::to_string(s.tensors) + " tensor(s), " +
+                             std::to_string(s.bytes) + " bytes copied to " + s.file + " next to OUT");
+    } else {
+      write_file_atomically(output,
+                            [&](std::ostream& out) { write_converted_model(*result.converted, out); });
+    }
+  } else if (copy) {
+    result.notes.push_back("external data: would be copied to " +
+                           (output.empty() ? std::string("OUT.data") : external_data_file_name(output)) +
+                           " next to OUT");
+  }
   if (req.format == "json")
     report << convert_json(result, req.dry_run).dump(2) << "\n";
   else

@@ -9,6 +9,9 @@
 //       one; a converted model whose original passes in ORT must give the reference outputs.
 //       Prints the counts as JSON and one FAIL line per failure; exit 1 on any failure,
 //       77 when onnxruntime-node is missing.
+//   node run.js same MANIFEST.json
+//       MANIFEST: [{name, model, feeds: {input: pb}, converted: [{label, path}]}]. Runs the original
+//       and every converted model on the same inputs; their outputs must agree.
 'use strict';
 
 const fs = require('fs');
@@ -82,9 +85,11 @@ function parseTensor(buf) {
     else if (f.number === 2) dataType = Number(f.value);
     else if (f.number === 9) raw = f.bytes;
     else if (f.number === 4) {
-      for (let i = 0; i < f.bytes.length; i += 4) typed[4].push(Buffer.from(f.bytes).readFloatLE(i));
+      const b = Buffer.from(f.bytes);  // once per field: a copy per element is quadratic
+      for (let i = 0; i < b.length; i += 4) typed[4].push(b.readFloatLE(i));
     } else if (f.number === 10) {
-      for (let i = 0; i < f.bytes.length; i += 8) typed[10].push(Buffer.from(f.bytes).readDoubleLE(i));
+      const b = Buffer.from(f.bytes);
+      for (let i = 0; i < b.length; i += 8) typed[10].push(b.readDoubleLE(i));
     } else if (f.number === 5 || f.number === 7 || f.number === 11) typed[f.number].push(...packedVarints(f));
     else if (f.number === 6) typed[6].push(Buffer.from(f.bytes).toString('utf8'));
     else if (f.number === 14 && Number(f.value) === 1) throw new Error('external data');
@@ -216,9 +221,80 @@ async function checkManifest(file, jobs) {
   return counts.failures === 0 ? 0 : 1;
 }
 
+// ---- same mode: converted models against their original on the same inputs ----------------------
+
+// Runs a model on already parsed feeds; returns {outputs} or {error}.
+async function runFeeds(model, feedPbs) {
+  let session;
+  try {
+    session = await ort.InferenceSession.create(model, { logSeverityLevel: 4 });
+    const feeds = {};
+    for (const [name, p] of Object.entries(feedPbs)) feeds[name] = parseTensor(fs.readFileSync(p));
+    const outputs = await session.run(feeds);
+    return { outputs, names: session.outputNames };
+  } catch (e) {
+    return { error: String(e.message || e).split('\n')[0] };
+  } finally {
+    if (session && session.release) await session.release();
+  }
+}
+
+function maxAbsDiff(got, want) {
+  let worst = 0;
+  if (typeof want.data[0] !== 'number') return 0;
+  for (let i = 0; i < want.data.length; ++i) {
+    const d = Math.abs(Number(got.data[i]) - Number(want.data[i]));
+    if (d > worst) worst = d;
+  }
+  return worst;
+}
+
+// MANIFEST: [{name, model, feeds: {input name: pb}, converted: [{label, path}]}] (written by
+// convert_ort_test's real-model test). Every converted model must give the original's outputs
+// (same names, types, shapes; values within rtol 1e-3, atol 1e-4). Prints one line per comparison.
+async function sameManifest(file) {
+  const entries = JSON.parse(fs.readFileSync(file, 'utf8'));
+  let failures = 0;
+  let compared = 0;
+  for (const e of entries) {
+    const base = await runFeeds(e.model, e.feeds);
+    if (base.error) {
+      console.log(`FAIL ${e.name}: the original does not run in onnxruntime: ${base.error}`);
+      ++failures;
+      continue;
+    }
+    for (const c of e.converted) {
+      const r = await runFeeds(c.path, e.feeds);
+      let problem = r.error ? 'does not run: ' + r.error : null;
+      let worst = 0;
+      const shapes = [];
+      for (const name of base.names) {
+        if (problem) break;
+        const want = base.outputs[name];
+        const got = r.outputs[name];
+        if (!got) { problem = `output ${name} missing`; break; }
+        const diff = compare(got, want, 1e-3, 1e-4);
+        if (diff) { problem = `output ${name}: ${diff}`; break; }
+        worst = Math.max(worst, maxAbsDiff(got, want));
+        shapes.push(`${name}[${want.dims.join('x')}]`);
+      }
+      ++compared;
+      if (problem) {
+        ++failures;
+        console.log(`FAIL ${e.name} ${c.label}: ${problem}`);
+      } else {
+        console.log(`ok   ${e.name} ${c.label}: ${shapes.join(' ')} equal, max |diff| ${worst.toExponential(2)}`);
+      }
+    }
+  }
+  console.log(JSON.stringify({ models: entries.length, compared, failures }));
+  return failures === 0 ? 0 : 1;
+}
+
 async function main() {
   const [mode, ...rest] = process.argv.slice(2);
   if (mode === 'check') process.exit(await checkManifest(rest[0], Number(rest[1] || 2)));
+  if (mode === 'same') process.exit(await sameManifest(rest[0]));
   if (mode === 'run') {
     const i = rest.indexOf('--expect');
     const inputs = i < 0 ? rest.slice(1) : rest.slice(1, i);
@@ -227,7 +303,8 @@ async function main() {
     console.log(JSON.stringify(r));
     process.exit(r.ok ? 0 : 1);
   }
-  console.error('usage: node run.js run MODEL IN.pb... --expect OUT.pb... | check MANIFEST.json [JOBS]');
+  console.error('usage: node run.js run MODEL IN.pb... --expect OUT.pb... | check MANIFEST.json [JOBS] | ' +
+                'same MANIFEST.json');
   process.exit(2);
 }
 

@@ -62,6 +62,18 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+namespace {
+// The emulator a cross build runs s390x programs with (qemu-s390x -L SYSROOT), as an argv prefix:
+// under qemu-user a test cannot exec another s390x program without binfmt_misc, which containers lack.
+std::vector<std::string> binary_launcher() {
+  std::vector<std::string> out;
+  std::istringstream in(ZONNX_BINARY_LAUNCHER);
+  for (std::string part; std::getline(in, part, '|');)
+    if (!part.empty()) out.push_back(part);
+  return out;
+}
+}  // namespace
+
 RunResult run_zonnx(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   // stdout and stderr go to temp files so large outputs cannot deadlock a pipe.
   std::string dir = temp_dir();
@@ -71,7 +83,8 @@ RunResult run_zonnx(const std::vector<std::string>& args, const std::vector<std:
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> argv_s = {zonnx_binary()};
+  std::vector<std::string> argv_s = binary_launcher();
+  argv_s.push_back(zonnx_binary());
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());

@@ -131,9 +131,9 @@ TEST(Convert, SileroReduceMeanMovesAxesBothWays) {
 TEST(Convert, RefusalListsEveryNodeAndWritesNothing) {
   const std::string dir = test::temp_dir();
   ModelBuilder b(17);
-  b.input("x", kFloat, {2, 3, 4});
-  auto& sm = b.node("Softmax", {"x"}, {"s"}, "sm");
-  set_attr(sm, "axis", int64_t{1});
+  b.input("x", kFloat, {2, 1, 4});
+  b.input("axes", onnx::TensorProto::INT64, {1});
+  b.node("Squeeze", {"x", "axes"}, {"s"}, "sq");
   b.initializer_floats("scale", {4}, 1.0f);
   b.initializer_floats("bias", {4}, 0.0f);
   b.node("LayerNormalization", {"s", "scale", "bias"}, {"y"}, "ln");
@@ -145,13 +145,13 @@ TEST(Convert, RefusalListsEveryNodeAndWritesNothing) {
   std::map<std::string, std::string> by_node;
   for (const auto& f : r.refusals) by_node[f.node] = f.reason;
   EXPECT_NE(by_node["ln"].find("did not exist at opset 16"), std::string::npos) << by_node["ln"];
-  EXPECT_NE(by_node["sm"].find("not the last axis"), std::string::npos) << by_node["sm"];
+  EXPECT_NE(by_node["sq"].find("not a constant"), std::string::npos) << by_node["sq"];
 
   const std::string out = dir + "/out.onnx";
   auto res = run_zonnx({"convert", in, "--opset", "12", "-o", out});
   EXPECT_EQ(res.exit_code, 4) << res.err;
   EXPECT_NE(res.out.find("ln (LayerNormalization"), std::string::npos) << res.out;
-  EXPECT_NE(res.out.find("sm (Softmax"), std::string::npos) << res.out;
+  EXPECT_NE(res.out.find("sq (Squeeze"), std::string::npos) << res.out;
   EXPECT_FALSE(fs::exists(out));
   for (const auto& e : fs::directory_iterator(dir))
     EXPECT_EQ(e.path().filename().string().find(".zonnx-"), std::string::npos);
@@ -280,10 +280,18 @@ TEST(Convert, ExternalDataReferencesAreKept) {
   EXPECT_EQ(t.data_location(), onnx::TensorProto::EXTERNAL);
   EXPECT_EQ(t.external_data(0).value(), "w.bin");
 
+  // OUT in another folder: reference would dangle (usage error, nothing written); the default
+  // (auto) copies the weights next to OUT.
   fs::create_directory(dir + "/sub");
-  auto elsewhere = run_zonnx({"convert", in, "--opset", "17", "-o", dir + "/sub/out.onnx"});
-  EXPECT_EQ(elsewhere.exit_code, 2);
+  auto dangling = run_zonnx(
+      {"convert", in, "--opset", "17", "-o", dir + "/sub/out.onnx", "--external-data", "reference"});
+  EXPECT_EQ(dangling.exit_code, 2);
   EXPECT_FALSE(fs::exists(dir + "/sub/out.onnx"));
+  auto elsewhere = run_zonnx({"convert", in, "--opset", "17", "-o", dir + "/sub/out.onnx"});
+  ASSERT_EQ(elsewhere.exit_code, 0) << elsewhere.err;
+  EXPECT_EQ(test::read_file(dir + "/sub/out.onnx.data"), std::string(16, '\0'));
+  LoadedModel copied = load_model(dir + "/sub/out.onnx");
+  EXPECT_EQ(copied.proto.graph().initializer(0).external_data(0).value(), "out.onnx.data");
 
   loc->set_value("../w.bin");
   const std::string escaping = b.save(dir + "/escape.onnx");
