@@ -7,17 +7,22 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
 #include "zonnx/atomic_file.h"
+#include "zonnx/baseline.h"
 #include "zonnx/batch.h"
+#include "zonnx/compiler_report.h"
 #include "zonnx/convert.h"
 #include "zonnx/errors.h"
 #include "zonnx/inspect.h"
 #include "zonnx/listing.h"
+#include "zonnx/placement_config.h"
+#include "zonnx/tables.h"
 #include "zonnx/truncation_guard.h"
 
 namespace {
@@ -44,6 +49,9 @@ struct InspectArgs {
   std::vector<std::string> fail_on;
   double min_coverage = -1;
   bool compare_march = false;  // --compare-march: also analyse z16 and z17 and report what moves
+  std::string baseline;        // --baseline OLD.json: compare with an earlier JSON report
+  std::string emit_config;     // --emit-config FILE: onnx-mlir device-placement JSON
+  std::string config_format = "nnpa_ops_config";
 };
 
 // Width of the terminal when writing to one, else $COLUMNS, else 100.
@@ -86,7 +94,10 @@ InspectOptions inspect_options(const InspectArgs& args) {
 
 Gates gates_from(const InspectArgs& args) {
   Gates gates;
-  for (const auto& f : args.fail_on) add_fail_on(gates, f);
+  for (const auto& f : args.fail_on)
+    if (f != "regression") add_fail_on(gates, f);  // --fail-on regression: see regression_gate()
+  if (args.baseline.empty() && std::count(args.fail_on.begin(), args.fail_on.end(), "regression"))
+    throw UsageError("--fail-on regression: needs --baseline OLD.json (an earlier --format json report)");
   if (args.min_coverage >= 0) {
     if (args.min_coverage > 100) throw UsageError("--min-nnpa-coverage: PCT must be between 0 and 100");
     gates.min_nnpa_coverage = args.min_coverage;
@@ -106,34 +117,122 @@ TextOptions text_options(const InspectArgs& args) {
 int run_inspect(const InspectArgs& args) {
   InspectOptions options = inspect_options(args);
   Gates gates = gates_from(args);
+  const PlacementConfigFormat config_format = parse_placement_config_format(args.config_format);
 
   spdlog::debug("inspecting {}", args.model);
-  Inspection result = inspect_model(args.model, options);
+  // Intentionally never freed: tearing down a 200,000-node view and analysis costs ~15% of the run
+  // and the process exits right after (docs/performance.md). The static keeps it reachable, so
+  // leak checkers do not report it.
+  static Inspection* kept_until_exit = nullptr;
+  kept_until_exit = new Inspection(inspect_model(args.model, options));
+  Inspection& result = *kept_until_exit;
   for (const auto& w : result.view.warnings()) spdlog::debug("{}", w);
   auto gate_results = evaluate_gates(result.analysis, gates);
   std::optional<MarchComparison> compare;
   if (args.compare_march) compare = compare_march(result.view);
+  std::optional<BaselineDiff> baseline;
+  if (!args.baseline.empty()) {
+    baseline = compare_with_baseline(load_baseline(args.baseline), result.view, result.analysis);
+    if (std::count(args.fail_on.begin(), args.fail_on.end(), "regression"))
+      gate_results.push_back(regression_gate(*baseline));
+  }
+
+  if (!args.emit_config.empty()) {
+    PlacementConfig config = placement_config(result.view, result.analysis, config_format);
+    write_file_atomically(args.emit_config, [&](std::ostream& out) { out << config.json.dump(2) << "\n"; });
+    if (config.unnamed_skipped)
+      spdlog::warn("--emit-config: {} nodes have no name; onnx-mlir cannot match them, left out",
+                   config.unnamed_skipped);
+    for (const auto& name : config.duplicate_names)
+      spdlog::warn("--emit-config: several nodes are named '{}' with different placements; the first wins",
+                   name);
+  }
 
   TextOptions text = text_options(args);
   emit(args.output, [&](std::ostream& out) {
-    if (args.format == "json")
-      out << inspect_json(result.view, result.analysis, gate_results, compare ? &*compare : nullptr).dump(2)
-          << "\n";
-    else
+    const BaselineDiff* base = baseline ? &*baseline : nullptr;
+    if (args.format == "json") {
+      auto report = inspect_json(result.view, result.analysis, gate_results, compare ? &*compare : nullptr);
+      out << (base ? with_baseline(report, *base) : report).dump(2) << "\n";
+    } else if (args.format == "sarif") {
+      out << sarif_log({sarif_run(result.view, result.analysis, base)}).dump(2) << "\n";
+    } else if (args.format == "csv") {
+      write_csv_header(out);
+      write_csv_rows(out, result.view, result.analysis);
+    } else if (args.format == "markdown") {
+      write_markdown(out, result.view, result.analysis, gate_results, base);
+    } else if (args.format == "dot") {
+      write_dot(out, result.view, result.analysis);
+    } else if (args.format == "html") {
+      write_html(out, result.view, result.analysis, gate_results);
+    } else {
       write_text(out, result.view, result.analysis, gate_results, text, compare ? &*compare : nullptr);
+      if (base) write_baseline_text(out, *base, text.width);
+    }
   });
   for (const auto& g : gate_results)
     if (g.failed) spdlog::error("gate failed: {} ({})", g.gate, g.detail);
   return any_gate_failed(gate_results) ? kExitGateFailed : kExitOk;
 }
 
+// --format sarif|csv|markdown over several models (docs/formats.md): one SARIF run, the CSV rows
+// or one Markdown section per model, in input order; a model that cannot be read becomes a failed
+// SARIF run or an error line of the Markdown table.
+int run_inspect_batch_formats(const InspectArgs& args, BatchOptions options) {
+  options.render = [&](const BatchItem& item) -> std::string {
+    if (!item.inspection)
+      return args.format == "sarif" ? sarif_run_text(sarif_error_run(item.path, item.error)) : "";
+    const Inspection& in = *item.inspection;
+    if (args.format == "sarif") return sarif_run_text(sarif_run(in.view, in.analysis));
+    std::ostringstream s;
+    if (args.format == "csv")
+      write_csv_rows(s, in.view, in.analysis);
+    else
+      write_markdown(s, in.view, in.analysis, item.gates, nullptr, 3);
+    return s.str();
+  };
+  std::vector<MarkdownModelRow> rows;
+  std::vector<std::string> sections;
+  BatchSummary summary;
+  emit(args.output, [&](std::ostream& out) {
+    std::optional<SarifLogWriter> sarif;
+    if (args.format == "sarif") sarif.emplace(out);
+    if (args.format == "csv") write_csv_header(out);
+    summary = inspect_batch(expand_model_paths(args.models), options, [&](BatchItem& item) {
+      if (!item.error.empty()) spdlog::error("{}", item.error);
+      for (const auto& g : item.gates)
+        if (g.failed) spdlog::error("gate failed: {}: {} ({})", item.path, g.gate, g.detail);
+      if (sarif) {
+        sarif->add(item.rendered);
+      } else if (args.format == "csv") {
+        out << item.rendered;
+      } else {
+        rows.push_back({item.path, item.error, item.summary, item.exit_code == kExitGateFailed});
+        sections.push_back(std::move(item.rendered));
+      }
+    });
+    if (sarif) sarif->finish();
+    if (args.format == "markdown") {
+      write_markdown_batch_table(out, rows);
+      for (const std::string& section : sections) out << section;
+    }
+  });
+  return summary.exit_code;
+}
+
 // Several models (or a directory, or --format jsonl): src/app/batch.cpp does the work, in order.
 int run_inspect_batch(const InspectArgs& args) {
+  if (!args.baseline.empty()) throw UsageError("--baseline: give a single model file");
+  if (args.format == "dot") throw UsageError("--format dot: give a single model file (one graph per file)");
   if (args.compare_march) throw UsageError("--compare-march: give a single model file");
+  if (!args.emit_config.empty()) throw UsageError("--emit-config: give a single model file");
+  if (args.format == "html") throw UsageError("--format html: give a single model file");
   BatchOptions options;
   options.inspect = inspect_options(args);
   options.gates = gates_from(args);
   options.jobs = args.jobs;
+  if (args.format == "sarif" || args.format == "csv" || args.format == "markdown")
+    return run_inspect_batch_formats(args, std::move(options));
   TextOptions text = text_options(args);
   const BatchFormat format = args.format == "jsonl"  ? BatchFormat::Jsonl
                              : args.format == "json" ? BatchFormat::Json
@@ -162,6 +261,34 @@ bool single_model(InspectArgs& args) {
   return true;
 }
 
+struct CompareReportArgs {
+  std::string model;
+  std::vector<std::string> reports;
+  std::string march = "z16";
+  std::string format = "text";
+  std::vector<std::string> input_shapes;
+  std::string shape_information;
+};
+
+// compare-report: 0 the compiler and zonnx agree, 1 they disagree, 3 unreadable model or report.
+int run_compare_report(const CompareReportArgs& args) {
+  InspectArgs ia;
+  ia.march = args.march;
+  ia.input_shapes = args.input_shapes;
+  ia.shape_information = args.shape_information;
+  InspectOptions options = inspect_options(ia);
+  CompilerReport report;
+  for (const auto& path : args.reports) read_compiler_report(path, report);
+  Inspection result = inspect_model(args.model, options);
+  ReportComparison comparison = compare_with_compiler(result.view, result.analysis, report);
+  if (args.format == "json")
+    std::cout << comparison_json(result.view, result.analysis, report, comparison).dump(2) << "\n";
+  else
+    write_comparison_text(std::cout, result.view, result.analysis, report, comparison);
+  std::cout.flush();
+  return comparison.agree() ? kExitOk : kExitGateFailed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -177,7 +304,15 @@ int main(int argc, char** argv) {
       "the\n"
       "NNPA accelerator, on the CPU, or not at all - without compiling.\n\n"
       "Exit codes: 0 ok, 1 a gate failed, 2 usage error, 3 model unreadable or invalid, 4 not convertible."};
-  app.set_version_flag("--version", std::string("zonnx ") + ZONNX_VERSION);
+  // The profile names the onnx-mlir commit whose rules and tables are built in; parsed only when asked.
+  app.set_version_flag("--version", [] {
+    const ProfileInfo& p = SupportTables::embedded().profile();
+    return fmt::format(
+        "zonnx {}\nonnx-mlir profile: {} (commit {}, onnx-mlir {})\nNNPA table: ai.onnx opsets up to {}; "
+        "convert --opset nnpa targets opset {}\nonnx library: {}",
+        ZONNX_VERSION, p.name, p.onnx_mlir_commit, p.onnx_mlir_version, p.table_max_opset,
+        p.nnpa_recommended_opset, ZONNX_ONNX_VERSION);
+  });
   app.require_subcommand(1);
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "Log level on stderr: error, warn, info, debug")
@@ -195,8 +330,9 @@ int main(int argc, char** argv) {
                       "Target machine: z16 (default) or z17 (arch14/arch15 also accepted)");
   inspect
       ->add_option("--format", ia.format,
-                   "Output format: text, json, jsonl (one JSON line per model + summary)")
-      ->check(CLI::IsMember({"text", "json", "jsonl"}));
+                   "Output format: text, json, jsonl (one JSON line per model + summary), html, sarif, csv, "
+                   "markdown, dot (docs/formats.md)")
+      ->check(CLI::IsMember({"text", "json", "jsonl", "html", "sarif", "csv", "markdown", "dot"}));
   inspect->add_option("-o,--output", ia.output, "Write the report to FILE (atomically) instead of stdout");
   inspect->add_flag("-v,--verbose", ia.verbose, "List every node, not only those off the NNPA");
   inspect->add_option("--color", ia.color, "Colour: auto (TTY and no NO_COLOR), always, never")
@@ -208,12 +344,25 @@ int main(int argc, char** argv) {
       "zDLC spelling: INDEX:DIMS[,INDEX:DIMS...], e.g. 0:1x3x224x224 (-1 keeps a dim dynamic)");
   inspect->add_flag("--no-shape-inference", ia.no_shape_inference,
                     "Use only the shapes recorded in the model");
-  inspect->add_option("--fail-on", ia.fail_on, "Exit 1 if: unsupported (would not compile), cpu, heavy-cpu")
-      ->check(CLI::IsMember({"unsupported", "cpu", "heavy-cpu"}));
+  inspect
+      ->add_option(
+          "--fail-on", ia.fail_on,
+          "Exit 1 if: unsupported (would not compile), cpu, heavy-cpu, regression (needs --baseline)")
+      ->check(CLI::IsMember({"unsupported", "cpu", "heavy-cpu", "regression"}));
+  inspect->add_option(
+      "--baseline", ia.baseline,
+      "Compare with an earlier --format json report: nodes that left the NNPA, coverage change");
   inspect->add_option("--min-nnpa-coverage", ia.min_coverage, "Exit 1 if under PCT% of nodes run on NNPA")
       ->check(CLI::Range(0.0, 100.0));
   inspect->add_flag("--compare-march", ia.compare_march,
                     "Also analyse for z16 and z17: nodes that move, NNPA and MAC coverage gained");
+  inspect->add_option("--emit-config", ia.emit_config,
+                      "Also write the placement as onnx-mlir device-placement JSON to FILE (atomically)");
+  inspect
+      ->add_option("--config-format", ia.config_format,
+                   "--emit-config format: nnpa_ops_config (onnx-mlir 0.5.1, --config-file; default) or "
+                   "device_placement (zDLC 5.0.1, --nnpa-load-device-placement-file)")
+      ->check(CLI::IsMember({"nnpa_ops_config", "device_placement"}));
   // One value per occurrence of a repeatable option, so model paths may follow it.
   for (CLI::Option* opt : inspect->get_options())
     if (!opt->get_positional()) opt->allow_extra_args(false);
@@ -232,15 +381,35 @@ int main(int argc, char** argv) {
   ConvertRequest cr;
   auto* convert = app.add_subcommand("convert", "Convert a model to another ai.onnx opset (7..22 or nnpa)");
   convert->add_option("model", cr.input, "ONNX model file")->required();
-  convert->add_option("--opset", cr.opset, "Target opset: 7..22, or nnpa (onnx-mlir's recommended)")
-      ->required();
+  convert->add_option(
+      "--opset", cr.opset,
+      "Target opset: 7..22, or nnpa (onnx-mlir's recommended); required unless --fix-byte-order");
+  convert->add_flag("--fix-byte-order", cr.fix_byte_order,
+                    "Reverse the element bytes of tensors that look byte-swapped (see inspect)");
   convert->add_option("-o,--output", cr.output, "Converted model (written atomically)");
   convert->add_flag("--in-place", cr.in_place, "Replace the input (required when -o names it)");
   convert->add_flag("--dry-run", cr.dry_run, "Plan and validate only; write nothing");
   convert->add_option("--march", cr.march, "Placement summaries for z16 (default) or z17");
   convert->add_option("--format", cr.format, "Report format")->check(CLI::IsMember({"text", "json"}));
-  convert->add_option("--external-data", cr.external_data,
-                      "reference (default): keep external data locations");
+  convert
+      ->add_option("--external-data", cr.external_data,
+                   "auto (default: copy when OUT is in another folder), reference (keep the input's weight "
+                   "files) or copy (write OUT.data next to OUT)")
+      ->check(CLI::IsMember({"auto", "reference", "copy"}));
+
+  CompareReportArgs cra;
+  auto* compare_report = app.add_subcommand(
+      "compare-report",
+      "Compare onnx-mlir's --opt-report=NNPAUnsupportedOps / --onnx-op-stats output with zonnx");
+  compare_report->add_option("model", cra.model, "ONNX model file")->required();
+  compare_report->add_option("report", cra.reports, "Compiler output file(s)")->required();
+  compare_report->add_option("--march", cra.march, "z16 (default) or z17, as given to the compiler");
+  compare_report->add_option("--format", cra.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  compare_report->add_option("--input-shape", cra.input_shapes, "Bind a graph input's shape (repeatable)");
+  compare_report->add_option("--shapeInformation,--shape-information", cra.shape_information,
+                             "zDLC spelling: INDEX:DIMS[,INDEX:DIMS...]");
+  for (CLI::Option* opt : compare_report->get_options())
+    if (!opt->get_positional()) opt->allow_extra_args(false);
 
   try {
     app.parse(argc, argv);
@@ -259,6 +428,7 @@ int main(int argc, char** argv) {
   try {
     if (inspect->parsed()) return single_model(ia) ? run_inspect(ia) : run_inspect_batch(ia);
     if (convert->parsed()) return run_convert(cr, std::cout);
+    if (compare_report->parsed()) return run_compare_report(cra);
     if (ops->parsed()) {
       std::optional<March> m;
       if (!ops_march.empty()) m = march_or_throw(ops_march);
@@ -275,6 +445,9 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     spdlog::error("{}", e.what());
     return kExitUsage;
+  } catch (const ReportError& e) {
+    spdlog::error("{}", e.what());
+    return kExitBadModel;
   } catch (const ModelError& e) {
     spdlog::error("{}", e.what());
     return kExitBadModel;

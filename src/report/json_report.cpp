@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "report/report_util.h"
+#include "zonnx/byte_order.h"
 #include "zonnx/report.h"
 
 #ifndef ZONNX_VERSION
@@ -171,6 +172,41 @@ Json compare_json(const MarchComparison& c) {
   return j;
 }
 
+// Tensors whose bytes look swapped (docs/byte-order.md); always present.
+Json byte_order_json(const LoadedModel& model) {
+  const ByteOrderReport report = check_byte_order(model);
+  Json j = Json::object();
+  j["checked"] = report.checked;
+  j["external_skipped"] = report.external;
+  j["native"] = report.native;
+  j["undecidable"] = report.undecidable;
+  j["sample_limit"] = report.sample_limit;
+  if (report.any_swapped())
+    j["finding"] = Json{{"rule", kByteSwappedRule},
+                        {"message", valid_utf8(report.summary())},
+                        {"hint", "repair with `zonnx convert MODEL --fix-byte-order -o FIXED.onnx`"}};
+  else
+    j["finding"] = nullptr;
+  Json swapped = Json::array();
+  for (const ByteOrderTensor& t : report.swapped) {
+    Json e = Json::object();
+    e["name"] = valid_utf8(t.name);
+    e["graph"] = valid_utf8(t.graph);
+    e["kind"] = t.kind;
+    e["type"] = elem_type_name(t.elem_type);
+    e["elements"] = t.elements;
+    e["sampled"] = t.sampled;
+    e["informative"] = t.informative;
+    e["plausible_as_stored"] = round4(t.stored_plausible);
+    e["plausible_swapped"] = round4(t.swapped_plausible);
+    e["evidence"] = t.evidence == ByteOrderEvidence::Model ? "model" : "tensor";
+    e["examples"] = Json{{"stored", t.stored_examples}, {"swapped", t.swapped_examples}};
+    swapped.push_back(std::move(e));
+  }
+  j["swapped"] = std::move(swapped);
+  return j;
+}
+
 Json reason_json(const Reason& r) {
   Json j = Json::object();
   j["rule"] = r.rule;
@@ -230,6 +266,7 @@ nlohmann::ordered_json inspect_json(const ModelView& view, const Analysis& analy
   j["target"] = target_json(analysis);
   j["summary"] = summary_json(analysis.summary);
   if (compare) j["compare_march"] = compare_json(*compare);
+  j["byte_order"] = byte_order_json(view.model());
   Json gates_json = Json::array();
   for (const GateResult& g : gates)
     gates_json.push_back(

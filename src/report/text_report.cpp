@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "report/report_util.h"
+#include "zonnx/byte_order.h"
 #include "zonnx/report.h"
 
 namespace zonnx {
@@ -120,6 +121,7 @@ class TextReport {
   void write() {
     header();
     warnings();
+    byte_order();
     operators();
     if (options_.verbose)
       all_nodes();
@@ -273,6 +275,38 @@ class TextReport {
     if (shown < w.size())
       line(spaces(kIndent) +
            truncate(fmt::format("\u2026 {} more (--verbose lists all)", w.size() - shown), width_ - kIndent));
+  }
+
+  // Shown only when tensors look byte-swapped (docs/byte-order.md).
+  void byte_order() {
+    const ByteOrderReport report = check_byte_order(view_.model());
+    if (!report.any_swapped()) return;
+    heading("Byte order", fmt::format("({} of {} checked tensors look byte-swapped)", report.swapped.size(),
+                                      report.checked));
+    auto yellow = [&](const std::string& s) { return st_.yellow(s); };
+    wrapped(kIndent, "! ", fmt::format("{}: {}", kByteSwappedRule, report.summary()), yellow);
+    wrapped(kIndent, "  ", "hint: repair with `zonnx convert MODEL --fix-byte-order -o FIXED.onnx`",
+            [&](const std::string& s) { return st_.dim(s); });
+    const size_t cap = static_cast<size_t>(std::max(options_.io_rows, 1));
+    const size_t shown = options_.verbose ? report.swapped.size() : std::min(report.swapped.size(), cap);
+    for (size_t i = 0; i < shown; ++i) {
+      const ByteOrderTensor& t = report.swapped[i];
+      std::string examples;
+      for (size_t k = 0; k < t.stored_examples.size(); ++k)
+        examples += fmt::format("{}{} \u2192 {}", k ? ", " : "", t.stored_examples[k], t.swapped_examples[k]);
+      std::string text = fmt::format(
+          "{} ({} in {}, {}, {} elements, {} sampled): plausible {:.0f}% as stored, {:.0f}% swapped{}",
+          terminal_safe(t.name), t.kind, terminal_safe(t.graph), elem_type_name(t.elem_type), t.elements,
+          t.sampled, t.stored_plausible * 100, t.swapped_plausible * 100,
+          t.evidence == ByteOrderEvidence::Model ? " (too small alone: flagged with the rest of the model)"
+                                                 : "");
+      if (!examples.empty()) text += "; e.g. " + examples;
+      wrapped(kIndent, "- ", text, [](const std::string& s) { return s; });
+    }
+    if (shown < report.swapped.size())
+      line(spaces(kIndent) +
+           truncate(fmt::format("\u2026 {} more (--verbose lists all)", report.swapped.size() - shown),
+                    width_ - kIndent));
   }
 
   // ---- operator table -------------------------------------------------------

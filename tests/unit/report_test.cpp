@@ -304,8 +304,8 @@ TEST(ReportJson, TopLevelKeysInDocumentedOrder) {
   ordered_json j = inspect_json(view, analyze(view, {}));
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"schema", "tool", "model", "target", "summary", "gates",
-                                            "warnings", "nodes"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"schema", "tool", "model", "target", "summary", "byte_order",
+                                            "gates", "warnings", "nodes"}));
 }
 
 TEST(ReportJson, ShapesUseIntsNamesAndNulls) {
