@@ -433,6 +433,10 @@ namespace {
 // lost page raises SIGBUS. With the CLI's guard installed that read ends as a
 // bad-model error (exit 3, file named) and temporary outputs are removed.
 TEST(Malformed, FileTruncatedWhileMappedEndsAsModelError) {
+  if (const char* emulator = std::getenv("ZONNX_EMULATOR"); emulator && *emulator) {
+    GTEST_SKIP() << "under " << emulator
+                 << ": qemu-user does not deliver a SIGBUS from a truncated mapping to the program's handler";
+  }
   const std::string dir = temp_dir();
   const std::string model_path = dir + "/shrinking.onnx";
   std::filesystem::copy_file(bundled_model("squeezenet1_1_op13.onnx"), model_path,
