@@ -53,12 +53,6 @@ int element_size(int32_t type) {
 
 bool is_float(int32_t type) { return type != TensorProto::INT32 && type != TensorProto::INT64; }
 
-uint64_t load_le(const unsigned char* p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
 uint64_t reverse_word(uint64_t w, int n) {
   uint64_t r = 0;
   for (int i = 0; i < n; ++i) {
@@ -68,42 +62,15 @@ uint64_t reverse_word(uint64_t w, int n) {
   return r;
 }
 
-double half_value(uint16_t h) {
-  const int exp = (h >> 10) & 0x1f;
-  const int mant = h & 0x3ff;
-  double v;
-  if (exp == 0)
-    v = std::ldexp(mant, -24);
-  else if (exp == 31)
-    v = mant ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
-  else
-    v = std::ldexp(mant + 1024, exp - 25);
-  return (h >> 15) ? -v : v;
-}
-
 // The value of an element's little-endian bit pattern `w` (ints as doubles:
 // only their magnitude matters here).
 double value_of(uint64_t w, int32_t type) {
   switch (type) {
-    case TensorProto::FLOAT: {
-      auto u = static_cast<uint32_t>(w);
-      float f;
-      std::memcpy(&f, &u, sizeof f);
-      return f;
-    }
-    case TensorProto::BFLOAT16: {
-      auto u = static_cast<uint32_t>(w) << 16;
-      float f;
-      std::memcpy(&f, &u, sizeof f);
-      return f;
-    }
-    case TensorProto::DOUBLE: {
-      double d;
-      std::memcpy(&d, &w, sizeof d);
-      return d;
-    }
+    case TensorProto::FLOAT:
+    case TensorProto::BFLOAT16:
+    case TensorProto::DOUBLE:
     case TensorProto::FLOAT16:
-      return half_value(static_cast<uint16_t>(w));
+      return view::float_bits_value(w, type);
     case TensorProto::INT32:
       return static_cast<double>(static_cast<int32_t>(static_cast<uint32_t>(w)));
     default:
@@ -262,7 +229,7 @@ ByteOrderTensor assess(const LoadedModel& model, const TensorProto& tensor, cons
     // First run at the start, last one at the end, the others evenly between.
     const uint64_t first = runs == 1 ? 0 : (n - per_run) / (runs - 1) * run;
     for (uint64_t index = first; index < first + per_run; ++index) {
-      const uint64_t w = load_le(data + index * static_cast<uint64_t>(size), size);
+      const uint64_t w = view::load_le(data + index * static_cast<uint64_t>(size), size);
       const uint64_t s = reverse_word(w, size);
       if (w == s) continue;  // reads the same both ways: no evidence
       stored.push_back(w);

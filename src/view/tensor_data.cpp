@@ -92,13 +92,6 @@ namespace {
 
 using Encoding = TensorPayload::Encoding;
 
-// Little-endian unsigned integer of `n` bytes at `p`, independent of host byte order.
-uint64_t load_le(const unsigned char* p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
 // Reads protobuf packed varints; false on truncation or more than `max` values.
 bool read_varints(std::string_view bytes, size_t max, std::vector<uint64_t>& out) {
   size_t i = 0;
@@ -291,26 +284,30 @@ std::optional<std::vector<double>> decode_floats(const onnx::TensorProto& tensor
   if (!w) return std::nullopt;
   std::vector<double> out;
   out.reserve(w->size());
-  for (uint64_t v : *w) {
-    switch (type) {
-      case onnx::TensorProto::FLOAT:
-        out.push_back(float_bits_to_double(static_cast<uint32_t>(v)));
-        break;
-      case onnx::TensorProto::DOUBLE: {
-        double d;
-        std::memcpy(&d, &v, sizeof d);
-        out.push_back(d);
-        break;
-      }
-      case onnx::TensorProto::FLOAT16:
-        out.push_back(half_to_double(static_cast<uint16_t>(v)));
-        break;
-      default:  // BFLOAT16: the upper half of a float32
-        out.push_back(float_bits_to_double(static_cast<uint32_t>(v & 0xffff) << 16));
-        break;
-    }
-  }
+  for (uint64_t v : *w) out.push_back(float_bits_value(v, type));
   return out;
+}
+
+uint64_t load_le(const unsigned char* p, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+double float_bits_value(uint64_t bits, int32_t type) {
+  switch (type) {
+    case onnx::TensorProto::FLOAT:
+      return float_bits_to_double(static_cast<uint32_t>(bits));
+    case onnx::TensorProto::DOUBLE: {
+      double d;
+      std::memcpy(&d, &bits, sizeof d);
+      return d;
+    }
+    case onnx::TensorProto::FLOAT16:
+      return half_to_double(static_cast<uint16_t>(bits));
+    default:  // BFLOAT16: the upper half of a float32
+      return float_bits_to_double(static_cast<uint32_t>(bits & 0xffff) << 16);
+  }
 }
 
 }  // namespace view

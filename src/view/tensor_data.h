@@ -45,4 +45,10 @@ bool payload_outside_proto(const onnx::TensorProto& tensor);
 // Bits per element (4 for int4, 2 for int2, 0 for string/unknown).
 int elem_type_bits(int32_t code);
 
+// Little-endian unsigned integer of `n` (1..8) bytes at `p`, independent of host byte order.
+uint64_t load_le(const unsigned char* p, int n);
+
+// Value of a float-typed element (FLOAT, DOUBLE, FLOAT16, BFLOAT16) from its bit pattern.
+double float_bits_value(uint64_t bits, int32_t type);
+
 }  // namespace zonnx::view
