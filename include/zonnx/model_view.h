@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -55,10 +56,35 @@ struct GraphInfo {
   size_t owner_node = SIZE_MAX;  // node (index in nodes()) whose attribute holds this graph
 };
 
+// A value (a name as seen from one graph) interned once when the view is
+// built, so the rule engine looks operands up by index instead of by name.
+using ValueId = uint32_t;
+inline constexpr ValueId kNoValue = UINT32_MAX;
+
+// Node indices (into ModelView::nodes()), sorted; points into the view.
+class NodeIndexList {
+ public:
+  NodeIndexList() = default;
+  NodeIndexList(const size_t* begin, const size_t* end) : begin_(begin), end_(end) {}
+  const size_t* begin() const { return begin_; }
+  const size_t* end() const { return end_; }
+  size_t size() const { return static_cast<size_t>(end_ - begin_); }
+  bool empty() const { return begin_ == end_; }
+  size_t operator[](size_t i) const { return begin_[i]; }
+  std::vector<size_t> to_vector() const { return {begin_, end_}; }
+
+ private:
+  const size_t* begin_ = nullptr;
+  const size_t* end_ = nullptr;
+};
+
 struct NodeInfo {
   size_t index = 0;  // position in ModelView::nodes()
   int graph = 0;     // index into ModelView::graphs()
   const onnx::NodeProto* proto = nullptr;
+  uint32_t first_operand = 0;  // inputs, then outputs, in ModelView's operand table
+  uint32_t input_count = 0;
+  uint32_t output_count = 0;
   std::string domain;        // normalised: "ai.onnx" for "" and "ai.onnx"
   int64_t domain_opset = 0;  // opset imported for the node's domain in its model/function (0: none)
   int since_version = 0;     // resolved operator version (0: unknown op)
@@ -157,25 +183,59 @@ class ModelView {
   // inputs, initializers and unknown names.
   size_t producer(int graph, const std::string& name) const;
   // Nodes (indices) consuming a value produced in `graph`, including uses in nested graphs.
-  const std::vector<size_t>& consumers(int graph, const std::string& name) const;
+  NodeIndexList consumers(int graph, const std::string& name) const;
+
+  // The same facts by value id; each answers as the name lookup from the
+  // value's graph would (a value of an outer scope is found through it).
+  ValueId input_value(const NodeInfo& node, int i) const;   // kNoValue: absent, empty or undefined
+  ValueId output_value(const NodeInfo& node, int i) const;  // kNoValue: absent or empty
+  const ValueType* value_type(ValueId id) const;
+  const onnx::TensorProto* value_constant(ValueId id) const;
+  size_t value_producer(ValueId id) const;
+  NodeIndexList value_consumers(ValueId id) const;
+  std::optional<std::vector<int64_t>> value_ints(ValueId id) const;
+  std::optional<std::vector<double>> value_floats(ValueId id) const;
 
   // The type of input/output `i` of a node (null if absent or unknown).
-  const ValueType* input_type(const NodeInfo& node, int i) const;
-  const ValueType* output_type(const NodeInfo& node, int i) const;
+  const ValueType* input_type(const NodeInfo& node, int i) const { return value_type(input_value(node, i)); }
+  const ValueType* output_type(const NodeInfo& node, int i) const {
+    return value_type(output_value(node, i));
+  }
+  size_t input_producer(const NodeInfo& node, int i) const { return value_producer(input_value(node, i)); }
+  NodeIndexList output_consumers(const NodeInfo& node, int i) const {
+    return value_consumers(output_value(node, i));
+  }
 
  private:
-  struct Scope {
-    std::unordered_map<std::string, ValueType> types;
-    std::unordered_map<std::string, const onnx::TensorProto*> constants;
-    std::unordered_map<std::string, size_t> producers;
-    std::unordered_map<std::string, std::vector<size_t>> consumers;
+  // What one graph knows of a name. A name mentioned in several nested graphs
+  // has one slot per graph; `outer` links a slot to the next enclosing one,
+  // and a fact missing here is looked up there, as a name lookup would.
+  struct ValueSlot {
+    ValueId outer = kNoValue;
+    bool has_type = false;
+    ValueType type;
+    const onnx::TensorProto* constant = nullptr;
+    size_t producer = SIZE_MAX;
+    uint32_t consumers_begin = 0;  // range in consumer_list_
+    uint32_t consumers_end = 0;
   };
+  // Keys point into the proto's own strings, which the view never changes.
+  using NameIndex = std::unordered_map<std::string_view, ValueId>;
   friend class ModelViewBuilder;
+  ValueId find_value(int graph, const std::string& name) const;  // nearest slot for the name
+  template <typename Has>
+  ValueId resolve(ValueId id, Has has) const {
+    while (id != kNoValue && !has(values_[id])) id = values_[id].outer;
+    return id;
+  }
   std::unique_ptr<LoadedModel> model_;  // heap: nodes and graphs point into its proto
   ModelFacts facts_;
   std::vector<GraphInfo> graphs_;
   std::vector<NodeInfo> nodes_;
-  std::vector<Scope> scopes_;  // one per graph
+  std::vector<NameIndex> names_;  // one per graph
+  std::vector<ValueSlot> values_;
+  std::vector<ValueId> operands_;  // NodeInfo::first_operand indexes here
+  std::vector<size_t> consumer_list_;
   std::vector<std::string> warnings_;
   std::unordered_set<std::string> folded_values_;
   // Tensors made for Constant nodes given as value_float(s)/value_int(s)/value_string(s).

@@ -14,20 +14,6 @@ namespace zonnx::view {
 
 namespace {
 
-// One dimension as libonnx sees it: a value, a symbol, or nothing. Symbols
-// point into the model's own strings, which outlive the pass.
-struct FastDim {
-  int64_t value = -1;      // >= 0: has_dim_value
-  std::string_view param;  // non-empty: has_dim_param
-  bool has_value() const { return value >= 0; }
-};
-
-struct FastType {
-  int32_t elem = 0;
-  bool has_shape = false;
-  std::vector<FastDim> dims;
-};
-
 // Thrown (and caught inside this file only) when a node is outside what the
 // pass reproduces exactly; the caller then runs libonnx.
 struct NotCovered {};
@@ -231,9 +217,9 @@ int64_t int_attribute(const onnx::NodeProto& n, std::string_view name, int64_t f
   return a ? a->i() : fallback;
 }
 
-class FastInference {
+class FastPass {
  public:
-  FastInference(onnx::ModelProto& model, const Limits& limits) : model_(model), limits_(limits) {}
+  FastPass(const onnx::ModelProto& model, const Limits& limits) : model_(model), limits_(limits) {}
 
   bool run() {
     if (model_.functions_size() > 0) return false;
@@ -251,8 +237,15 @@ class FastInference {
     } catch (const NotCovered&) {
       return false;
     }
-    write_back();
     return true;
+  }
+
+  FastInference take_result() {
+    FastInference out;
+    out.node_outputs.reserve(outputs_.size());
+    for (uint32_t id : outputs_) out.node_outputs.push_back(std::move(types_[id]));
+    out.symbols = std::move(symbols_);
+    return out;
   }
 
  private:
@@ -576,32 +569,7 @@ class FastInference {
     return out;
   }
 
-  // Like merge_graph in infer_runner.cpp: graph outputs and existing
-  // value_info get the merged type, other values a new value_info entry.
-  void write_back() {
-    onnx::GraphProto& g = *model_.mutable_graph();
-    std::unordered_map<std::string_view, onnx::TypeProto*> targets;
-    targets.reserve(static_cast<size_t>(g.value_info_size() + g.output_size()));
-    for (auto& vi : *g.mutable_value_info()) targets.emplace(vi.name(), vi.mutable_type());
-    for (auto& vi : *g.mutable_output()) targets.emplace(vi.name(), vi.mutable_type());
-    // Type names stay valid: the strings live in the nodes, which are not touched.
-    const auto& nodes = g.node();
-    g.mutable_value_info()->Reserve(g.value_info_size() + static_cast<int>(outputs_.size()));
-    for (size_t i = 0; i < outputs_.size(); ++i) {
-      const std::string& name = nodes.Get(static_cast<int>(i)).output(0);
-      const FastType& t = types_[outputs_[i]];
-      auto it = targets.find(name);
-      if (it != targets.end()) {
-        to_proto(t, *it->second);
-        continue;
-      }
-      auto* vi = g.add_value_info();
-      vi->set_name(name);
-      to_proto(t, *vi->mutable_type());
-    }
-  }
-
-  onnx::ModelProto& model_;
+  const onnx::ModelProto& model_;
   const Limits& limits_;
   int opset_ = 0;
   std::unordered_map<std::string_view, uint32_t> ids_;
@@ -615,8 +583,38 @@ class FastInference {
 
 }  // namespace
 
+std::optional<FastInference> fast_infer(const onnx::ModelProto& model, const Limits& limits) {
+  FastPass pass(model, limits);
+  if (!pass.run()) return std::nullopt;
+  return pass.take_result();
+}
+
+// Like merge_graph in infer_runner.cpp: graph outputs and existing value_info
+// get the merged type, other values a new value_info entry.
 bool fast_infer_shapes(onnx::ModelProto& model, const Limits& limits) {
-  return FastInference(model, limits).run();
+  auto result = fast_infer(model, limits);
+  if (!result) return false;
+  onnx::GraphProto& g = *model.mutable_graph();
+  std::unordered_map<std::string_view, onnx::TypeProto*> targets;
+  targets.reserve(static_cast<size_t>(g.value_info_size() + g.output_size()));
+  for (auto& vi : *g.mutable_value_info()) targets.emplace(vi.name(), vi.mutable_type());
+  for (auto& vi : *g.mutable_output()) targets.emplace(vi.name(), vi.mutable_type());
+  // Type names stay valid: the strings live in the nodes, which are not touched.
+  const auto& nodes = g.node();
+  g.mutable_value_info()->Reserve(g.value_info_size() + static_cast<int>(result->node_outputs.size()));
+  for (size_t i = 0; i < result->node_outputs.size(); ++i) {
+    const std::string& name = nodes.Get(static_cast<int>(i)).output(0);
+    const FastType& t = result->node_outputs[i];
+    auto it = targets.find(name);
+    if (it != targets.end()) {
+      to_proto(t, *it->second);
+      continue;
+    }
+    auto* vi = g.add_value_info();
+    vi->set_name(name);
+    to_proto(t, *vi->mutable_type());
+  }
+  return true;
 }
 
 }  // namespace zonnx::view

@@ -9,9 +9,41 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
 #include "zonnx/limits.h"
 
 namespace zonnx::view {
+
+// One dimension as libonnx sees it: a value, a symbol, or nothing.
+struct FastDim {
+  int64_t value = -1;      // >= 0: has_dim_value
+  std::string_view param;  // non-empty: has_dim_param
+  bool has_value() const { return value >= 0; }
+};
+
+struct FastType {
+  int32_t elem = 0;
+  bool has_shape = false;
+  std::vector<FastDim> dims;
+};
+
+struct FastInference {
+  // Type of the (single) output of each main-graph node, in node order,
+  // already merged with the type the model declares for it.
+  std::vector<FastType> node_outputs;
+  // Spellings of the symbols the types point at (the rest point into the model).
+  std::unordered_set<std::string> symbols;
+};
+
+// The pass itself, leaving the model as it is; nullopt when it does not cover
+// the model (see below).
+std::optional<FastInference> fast_infer(const onnx::ModelProto& model, const Limits& limits);
 
 // Infers the type of every node output of the main graph and merges it into
 // the model like run_shape_inference does (declared information wins; new

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "view/fast_infer.h"
 #include "view/infer_runner.h"
 #include "view/schemas_past_17.h"
 #include "view/tensor_data.h"
@@ -190,13 +191,19 @@ class ModelViewBuilder {
     view::ensure_onnx_schemas_past_17();
     discover_graphs();
     check_limits();
-    validate_structure();
+    validate_structure();  // also interns every value and node operand
     apply_bindings();
     collect_declared_params();
-    if (options_.infer_shapes)
-      view::run_shape_inference(v_.model_->proto, limits_, v_.warnings_, &v_.folded_values_);
+    std::optional<view::FastInference> fast;
+    if (options_.infer_shapes) {
+      fast = view::fast_infer(model(), limits_);
+      if (!fast)
+        view::run_shape_inference(v_.model_->proto, limits_, v_.warnings_, &v_.folded_values_,
+                                  /*allow_fast_path=*/false);
+    }
     build_nodes();
-    build_scopes();
+    build_types(fast ? &*fast : nullptr);
+    build_links();
     build_facts();
   }
 
@@ -207,16 +214,44 @@ class ModelViewBuilder {
     size_t owner_pos = SIZE_MAX;  // position of the owner node in owner_graph
   };
 
+  // Where a value is defined in its graph: an input/initializer, a node
+  // output (the node's position), or not at all (only described, e.g. in value_info).
+  static constexpr int64_t kNotDefined = INT64_MIN;
+  static constexpr int64_t kDefinedUpFront = -1;
+  struct SlotState {
+    int graph = 0;
+    int64_t defined_at = kNotDefined;
+    bool is_input = false;
+    bool is_initializer = false;
+  };
+
   ModelView& v_;
   const ViewOptions& options_;
   Limits limits_;
   std::vector<Graph> extra_;
   std::vector<size_t> node_base_;
   std::unordered_map<const onnx::GraphProto*, int> graph_index_;
-  std::vector<std::unordered_set<std::string>> defined_;  // values defined in each graph
-  std::unordered_set<std::string> declared_params_;       // dim_params present before inference
+  std::vector<SlotState> slot_state_;                // parallel to v_.values_
+  std::unordered_set<std::string> declared_params_;  // dim_params present before inference
   std::map<std::string, int64_t> model_opsets_;
-  std::map<std::tuple<std::string, std::string, int64_t>, int> version_cache_;
+
+  // resolve_version's cache.
+  struct VersionKey {
+    std::string_view domain, op;
+    int64_t opset;
+    bool operator==(const VersionKey& o) const {
+      return opset == o.opset && op == o.op && domain == o.domain;
+    }
+  };
+  struct VersionKeyHash {
+    size_t operator()(const VersionKey& k) const {
+      const std::hash<std::string_view> h;
+      return h(k.op) ^ (h(k.domain) * 31) ^ std::hash<int64_t>()(k.opset) * 131;
+    }
+  };
+  std::unordered_set<std::string> domain_names_;
+  std::unordered_map<VersionKey, int, VersionKeyHash> version_cache_;
+  std::vector<size_t> operand_base_;  // per node (index order): its first operand
 
   const std::string& file() const { return v_.model_->path; }
   [[noreturn]] void fail(const std::string& cause) const { throw ModelError(file(), cause); }
@@ -253,9 +288,9 @@ class ModelViewBuilder {
           fail("more than " + std::to_string(limits_.max_nodes) + " nodes (limit)");
         for (int pos = 0; pos < ns.size(); ++pos) {
           const auto& n = ns.Get(pos);
-          const std::string who = n.name().empty() ? "#" + std::to_string(pos) : n.name();
           for (const auto& a : n.attribute()) {
             auto child = [&](const onnx::GraphProto& sub, const std::string& suffix) {
+              const std::string who = n.name().empty() ? "#" + std::to_string(pos) : n.name();
               GraphInfo info;
               info.path = v_.graphs_[g].path + "/" + who + "." + a.name() + suffix;
               info.proto = &sub;
@@ -356,10 +391,34 @@ class ModelViewBuilder {
 
   struct ScopeState {
     int graph = 0;
-    std::unordered_set<std::string> defined;   // defined so far (inputs, initializers, earlier nodes)
-    std::unordered_set<std::string> produced;  // every node output of the graph
-    size_t pos = 0;                            // node being checked
+    size_t pos = 0;  // node being checked
   };
+
+  // The nearest slot for `name` in graph g or an enclosing graph.
+  ValueId lookup(int g, std::string_view name) const {
+    for (; g >= 0; g = v_.graphs_[static_cast<size_t>(g)].parent) {
+      const auto& index = v_.names_[static_cast<size_t>(g)];
+      auto it = index.find(name);
+      if (it != index.end()) return it->second;
+    }
+    return kNoValue;
+  }
+
+  // The slot of `name` in graph g, made on its first mention there. The
+  // name must be one of the proto's own strings (the index keeps a view of it).
+  ValueId slot(int g, const std::string& name) {
+    auto& index = v_.names_[static_cast<size_t>(g)];
+    auto [it, fresh] = index.try_emplace(std::string_view(name), static_cast<ValueId>(v_.values_.size()));
+    if (fresh) {
+      ModelView::ValueSlot s;
+      s.outer = lookup(v_.graphs_[static_cast<size_t>(g)].parent, name);
+      v_.values_.push_back(std::move(s));
+      SlotState state;
+      state.graph = g;
+      slot_state_.push_back(state);
+    }
+    return it->second;
+  }
 
   // Names used inside graph g (and its subgraphs) that g does not define.
   std::unordered_set<std::string> free_names(int g) const {
@@ -447,76 +506,116 @@ class ModelViewBuilder {
          " uses '" + value + "' before it is produced");
   }
 
+  // Makes the slots of graph g (definitions first: inputs, initializers, node
+  // outputs; then names only described by value_info or graph outputs),
+  // checking that nothing is defined twice, then checks every use in node
+  // order, descending into subgraphs at their owner node.
   void check_graph(int g, std::vector<ScopeState*>& outer) {
     const GraphInfo& gi = v_.graphs_[static_cast<size_t>(g)];
+    const Nodes& ns = nodes_of(g);
     ScopeState st;
     st.graph = g;
-    st.defined.reserve(static_cast<size_t>(nodes_of(g).size()));
-    st.produced.reserve(static_cast<size_t>(nodes_of(g).size()));
+    size_t names = static_cast<size_t>(ns.size());
+    if (gi.proto)
+      names += static_cast<size_t>(gi.proto->input_size() + gi.proto->initializer_size() +
+                                   gi.proto->value_info_size() + gi.proto->output_size());
+    v_.names_[static_cast<size_t>(g)].reserve(names);
     auto define = [&](const std::string& name, bool allow_repeat) {
       if (name.empty()) return;
-      if (!st.defined.insert(name).second && !allow_repeat)
+      SlotState& s = slot_state_[slot(g, name)];
+      if (s.defined_at != kNotDefined && !allow_repeat)
         fail("value '" + name + "' is defined more than once in graph " + gi.path);
+      s.defined_at = kDefinedUpFront;
     };
-    std::unordered_set<std::string> inputs;
     if (gi.proto) {
       for (const auto& vi : gi.proto->input()) {
-        if (!inputs.insert(vi.name()).second)
-          fail("graph " + gi.path + " lists input '" + vi.name() + "' twice");
+        SlotState& s = slot_state_[slot(g, vi.name())];
+        if (s.is_input) fail("graph " + gi.path + " lists input '" + vi.name() + "' twice");
+        s.is_input = true;
         define(vi.name(), false);
       }
-      std::unordered_set<std::string> inits;
       for (const auto& t : gi.proto->initializer()) {
-        if (!inits.insert(t.name()).second)
+        SlotState& s = slot_state_[slot(g, t.name())];
+        if (s.is_initializer)
           fail("initializer '" + t.name() + "' is defined more than once in graph " + gi.path);
-        define(t.name(), inputs.count(t.name()) > 0);  // an initializer may back a graph input
+        s.is_initializer = true;
+        define(t.name(), s.is_input);  // an initializer may back a graph input
       }
-      for (const auto& t : gi.proto->sparse_initializer())
-        define(t.values().name(), inputs.count(t.values().name()));
+      for (const auto& t : gi.proto->sparse_initializer()) {
+        const std::string& name = t.values().name();
+        define(name, !name.empty() && slot_state_[slot(g, name)].is_input);
+      }
     } else {
       for (const auto& i : gi.function->input()) define(i, false);
     }
-    const Nodes& ns = nodes_of(g);
-    for (int i = 0; i < ns.size(); ++i)
-      for (const auto& o : ns.Get(i).output()) {
+    const size_t base = node_base_[static_cast<size_t>(g)];
+    for (int i = 0; i < ns.size(); ++i) {
+      const auto& n = ns.Get(i);
+      const size_t first_output =
+          operand_base_[base + static_cast<size_t>(i)] + static_cast<size_t>(n.input_size());
+      for (int k = 0; k < n.output_size(); ++k) {
+        const std::string& o = n.output(k);
         if (o.empty()) continue;
-        if (st.defined.count(o) || !st.produced.insert(o).second)
+        const ValueId id = slot(g, o);
+        SlotState& s = slot_state_[id];
+        if (s.defined_at != kNotDefined)
           fail("value '" + o + "' is defined more than once in graph " + gi.path + " (again by node " +
-               node_label(ns.Get(i), static_cast<size_t>(i)) + ")");
+               node_label(n, static_cast<size_t>(i)) + ")");
+        s.defined_at = i;
+        v_.operands_[first_output + static_cast<size_t>(k)] = id;
       }
+    }
+    if (gi.proto)
+      for (const auto* list : {&gi.proto->value_info(), &gi.proto->output()})
+        for (const auto& vi : *list) slot(g, vi.name());
+
     outer.push_back(&st);
     for (int i = 0; i < ns.size(); ++i) {
       st.pos = static_cast<size_t>(i);
       const auto& n = ns.Get(i);
-      for (const auto& in : n.input()) {
-        if (in.empty() || st.defined.count(in)) continue;
-        // Not (yet) defined here: look outwards, innermost scope first.
+      const size_t first_input = operand_base_[base + st.pos];
+      for (int k = 0; k < n.input_size(); ++k) {
+        const std::string& in = n.input(k);
+        if (in.empty()) continue;
+        // Innermost scope first; the nearest mention is the operand (a name
+        // described here but defined outside still finds its definition).
+        ValueId nearest = kNoValue;
         bool found = false;
-        for (auto it = outer.rbegin(); it != outer.rend(); ++it) {
+        for (auto it = outer.rbegin(); it != outer.rend() && !found; ++it) {
           ScopeState& s = **it;
-          if (s.defined.count(in)) {
-            found = true;
-            break;
-          }
-          if (s.produced.count(in)) fail_order(s, in);
+          const auto& index = v_.names_[static_cast<size_t>(s.graph)];
+          auto hit = index.find(in);
+          if (hit == index.end()) continue;
+          if (nearest == kNoValue) nearest = hit->second;
+          const int64_t at = slot_state_[hit->second].defined_at;
+          if (at == kNotDefined) continue;
+          if (at >= static_cast<int64_t>(s.pos)) fail_order(s, in);
+          found = true;
         }
         if (!found)
           fail("node " + node_label(n, st.pos) + " in graph " + gi.path + " uses '" + in +
                "', which is not defined (not a graph input, initializer or output of an earlier node)");
+        v_.operands_[first_input + static_cast<size_t>(k)] = nearest;
       }
       for (const auto& a : n.attribute()) {
         if (a.has_g()) check_graph(graph_index_.at(&a.g()), outer);
         for (const auto& sub : a.graphs()) check_graph(graph_index_.at(&sub), outer);
       }
-      for (const auto& o : n.output())
-        if (!o.empty()) st.defined.insert(o);
     }
     outer.pop_back();
-    defined_[static_cast<size_t>(g)] = std::move(st.defined);
   }
 
   void validate_structure() {
-    defined_.assign(v_.graphs_.size(), {});
+    // Every node's operands (inputs, then outputs) in one table, in node index order.
+    size_t operands = 0;
+    for (size_t g = 0; g < v_.graphs_.size(); ++g)
+      for (const auto& n : nodes_of(static_cast<int>(g))) {
+        operand_base_.push_back(operands);
+        operands += static_cast<size_t>(n.input_size() + n.output_size());
+      }
+    if (operands >= kNoValue) fail("more than " + std::to_string(kNoValue - 1) + " node operands");
+    v_.operands_.assign(operands, kNoValue);
+    v_.names_.assign(v_.graphs_.size(), {});
     for (size_t g = 0; g < v_.graphs_.size(); ++g) {
       if (v_.graphs_[g].parent >= 0) continue;  // checked from its parent
       std::vector<ScopeState*> outer;
@@ -690,7 +789,9 @@ class ModelViewBuilder {
 
   int resolve_version(const std::string& domain, const std::string& op, int64_t opset) {
     if (opset <= 0) return 0;
-    auto key = std::make_tuple(domain, op, opset);
+    // Keys view the proto's op_type strings and the normalised domain names
+    // kept in domain_names_; both outlive the cache.
+    VersionKey key{*domain_names_.insert(domain).first, op, opset};
     auto cached = version_cache_.find(key);
     if (cached != version_cache_.end()) return cached->second;
     int version = 0;
@@ -714,6 +815,7 @@ class ModelViewBuilder {
   void build_nodes() {
     for (const auto& o : model().opset_import())
       model_opsets_.emplace(normalize_domain(o.domain()), o.version());
+    v_.nodes_.reserve(operand_base_.size());
     for (size_t g = 0; g < v_.graphs_.size(); ++g) {
       const Nodes& ns = nodes_of(static_cast<int>(g));
       for (int i = 0; i < ns.size(); ++i) {
@@ -721,6 +823,9 @@ class ModelViewBuilder {
         n.index = v_.nodes_.size();
         n.graph = static_cast<int>(g);
         n.proto = &ns.Get(i);
+        n.first_operand = static_cast<uint32_t>(operand_base_[n.index]);
+        n.input_count = static_cast<uint32_t>(n.proto->input_size());
+        n.output_count = static_cast<uint32_t>(n.proto->output_size());
         n.domain = normalize_domain(n.proto->domain());
         n.domain_opset = opset_for(static_cast<int>(g), n.domain);
         n.since_version = resolve_version(n.domain, n.proto->op_type(), n.domain_opset);
@@ -729,67 +834,79 @@ class ModelViewBuilder {
     }
   }
 
-  // -- scopes ---------------------------------------------------------------
+  // -- types ----------------------------------------------------------------
 
-  // The graph (g or an enclosing one) that defines `name`, or -1.
-  int defining_graph(int g, const std::string& name) const {
-    for (; g >= 0; g = v_.graphs_[static_cast<size_t>(g)].parent)
-      if (defined_[static_cast<size_t>(g)].count(name)) return g;
-    return -1;
+  ModelView::ValueSlot& value(ValueId id) { return v_.values_[id]; }
+
+  void set_type(ValueId id, ValueType type) {
+    value(id).type = std::move(type);
+    value(id).has_type = true;
   }
 
-  void build_scopes() {
-    v_.scopes_.assign(v_.graphs_.size(), {});
+  ValueType convert(const view::FastType& t) {
+    ValueType v;
+    v.kind = ValueType::Kind::Tensor;
+    v.elem_type = t.elem;
+    if (!t.has_shape || t.dims.size() > static_cast<size_t>(limits_.max_rank)) return v;
+    v.has_shape = true;
+    v.dims.reserve(t.dims.size());
+    for (const auto& d : t.dims) {
+      if (d.has_value())
+        v.dims.push_back(Dim::of(d.value));
+      else if (!d.param.empty() && declared_params_.count(std::string(d.param)))
+        v.dims.push_back(Dim::named(std::string(d.param)));
+      else
+        v.dims.push_back(Dim{});
+    }
+    return v;
+  }
+
+  // Declared and inferred types, initializers and Constant nodes; `fast`
+  // holds the main graph's node outputs when zonnx's own pass inferred them
+  // (they are merged with the declared types already).
+  void build_types(const view::FastInference* fast) {
     for (size_t g = 0; g < v_.graphs_.size(); ++g) {
-      auto& sc = v_.scopes_[g];
       const GraphInfo& gi = v_.graphs_[g];
-      // Sized up front: rehashing maps of 200,000 names showed up in profiles.
-      const auto node_count = static_cast<size_t>(nodes_of(static_cast<int>(g)).size());
-      sc.producers.reserve(node_count);
-      sc.consumers.reserve(node_count);
+      const int graph = static_cast<int>(g);
       if (gi.proto) {
         const auto& p = *gi.proto;
-        sc.types.reserve(static_cast<size_t>(p.value_info_size() + p.output_size() + p.input_size() +
-                                             p.initializer_size()));
         for (const auto* list : {&p.value_info(), &p.output(), &p.input()})
           for (const auto& vi : *list)
-            if (vi.has_type()) sc.types[vi.name()] = convert(vi.type());
+            if (vi.has_type()) set_type(slot(graph, vi.name()), convert(vi.type()));
         for (const auto& t : p.initializer()) {
-          sc.constants[t.name()] = &t;
-          auto it = sc.types.find(t.name());
-          if (it == sc.types.end() || !it->second.has_shape) sc.types[t.name()] = tensor_type(t);
+          const ValueId id = slot(graph, t.name());
+          value(id).constant = &t;
+          if (!value(id).has_type || !value(id).type.has_shape) set_type(id, tensor_type(t));
         }
         for (const auto& st : p.sparse_initializer()) {
-          if (sc.types.count(st.values().name())) continue;
+          const ValueId id = slot(graph, st.values().name());
+          if (value(id).has_type) continue;
           ValueType v;
           v.kind = ValueType::Kind::SparseTensor;
           v.elem_type = st.values().data_type();
           v.has_shape = true;
           for (int64_t d : st.dims()) v.dims.push_back(Dim::of(d));
-          sc.types[st.values().name()] = std::move(v);
+          set_type(id, std::move(v));
         }
       }
-      const size_t base = node_base_[g];
-      const Nodes& ns = nodes_of(static_cast<int>(g));
+      if (g == 0 && fast) {
+        const Nodes& ns = nodes_of(0);
+        for (size_t i = 0; i < fast->node_outputs.size() && i < static_cast<size_t>(ns.size()); ++i) {
+          const ValueId id = v_.output_value(v_.nodes_[i], 0);
+          if (id != kNoValue) set_type(id, convert(fast->node_outputs[i]));
+        }
+      }
+      const Nodes& ns = nodes_of(graph);
       for (int i = 0; i < ns.size(); ++i) {
         const auto& n = ns.Get(i);
-        const size_t index = base + static_cast<size_t>(i);
-        for (const auto& o : n.output())
-          if (!o.empty()) sc.producers[o] = index;
         if (n.op_type() == "Constant" && normalize_domain(n.domain()) == "ai.onnx" && n.output_size() >= 1 &&
             !n.output(0).empty())
-          add_constant(sc, n);
-        add_uses(static_cast<int>(g), n, index);
+          add_constant(graph, n);
       }
     }
-    for (auto& sc : v_.scopes_)
-      for (auto& [name, list] : sc.consumers) {
-        std::sort(list.begin(), list.end());
-        list.erase(std::unique(list.begin(), list.end()), list.end());
-      }
   }
 
-  void add_constant(ModelView::Scope& sc, const onnx::NodeProto& n) {
+  void add_constant(int g, const onnx::NodeProto& n) {
     const onnx::TensorProto* tensor = nullptr;
     for (const auto& a : n.attribute()) {
       if (a.name() == "value" && a.has_t()) {
@@ -801,27 +918,57 @@ class ModelViewBuilder {
       if (tensor) break;
     }
     if (!tensor) return;
-    const std::string& out = n.output(0);
-    sc.constants[out] = tensor;
-    auto it = sc.types.find(out);
-    if (it == sc.types.end() || !it->second.has_shape) sc.types[out] = tensor_type(*tensor);
+    const ValueId id = slot(g, n.output(0));
+    value(id).constant = tensor;
+    if (!value(id).has_type || !value(id).type.has_shape) set_type(id, tensor_type(*tensor));
   }
 
-  // Records node `index` (in graph g) as a consumer of its inputs; a value of
-  // an enclosing scope is also consumed by every node owning the subgraphs in
-  // between.
-  void add_uses(int g, const onnx::NodeProto& n, size_t index) {
-    for (const auto& in : n.input()) {
-      if (in.empty()) continue;
-      int def = defining_graph(g, in);
-      if (def < 0) continue;
-      auto& list = v_.scopes_[static_cast<size_t>(def)].consumers[in];
-      list.push_back(index);
-      for (int cur = g; cur != def && cur >= 0; cur = v_.graphs_[static_cast<size_t>(cur)].parent) {
-        const size_t owner = v_.graphs_[static_cast<size_t>(cur)].owner_node;
-        if (owner != SIZE_MAX) list.push_back(owner);
+  // -- links ----------------------------------------------------------------
+
+  // Producers, and consumers in one table. A node consumes its inputs where
+  // they are defined; a value of an enclosing scope is also consumed by every
+  // node owning the subgraphs in between.
+  void build_links() {
+    std::vector<std::pair<ValueId, size_t>> uses;  // (defining slot, consumer)
+    uses.reserve(v_.operands_.size());
+    for (const NodeInfo& n : v_.nodes_) {
+      for (uint32_t k = 0; k < n.output_count; ++k) {
+        const ValueId id = v_.operands_[n.first_operand + n.input_count + k];
+        if (id != kNoValue) value(id).producer = n.index;
+      }
+      for (uint32_t k = 0; k < n.input_count; ++k) {
+        ValueId def = v_.operands_[n.first_operand + k];
+        while (def != kNoValue && slot_state_[def].defined_at == kNotDefined) def = value(def).outer;
+        if (def == kNoValue) continue;
+        uses.emplace_back(def, n.index);
+        const int def_graph = slot_state_[def].graph;
+        for (int cur = n.graph; cur != def_graph && cur >= 0;
+             cur = v_.graphs_[static_cast<size_t>(cur)].parent) {
+          const size_t owner = v_.graphs_[static_cast<size_t>(cur)].owner_node;
+          if (owner != SIZE_MAX) uses.emplace_back(def, owner);
+        }
       }
     }
+    if (uses.size() >= UINT32_MAX) fail("more than " + std::to_string(UINT32_MAX - 1) + " value uses");
+    // Counting sort by value, then each value's list sorted and deduplicated.
+    std::vector<uint32_t> start(v_.values_.size() + 1, 0);
+    for (const auto& u : uses) ++start[u.first + 1];
+    for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+    v_.consumer_list_.assign(uses.size(), 0);
+    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+    for (const auto& u : uses) v_.consumer_list_[fill[u.first]++] = u.second;
+    uint32_t out = 0;
+    for (size_t id = 0; id < v_.values_.size(); ++id) {
+      auto first = v_.consumer_list_.begin() + start[id];
+      auto last = v_.consumer_list_.begin() + start[id + 1];
+      if (last - first > 1 && !std::is_sorted(first, last)) std::sort(first, last);
+      last = std::unique(first, last);
+      const uint32_t begin = out;
+      for (auto it = first; it != last; ++it) v_.consumer_list_[out++] = *it;
+      v_.values_[id].consumers_begin = begin;
+      v_.values_[id].consumers_end = out;
+    }
+    v_.consumer_list_.resize(out);
   }
 
   // -- facts ----------------------------------------------------------------
@@ -849,14 +996,14 @@ class ModelViewBuilder {
     f.graph_name = m.graph().name();
     for (const auto& o : m.opset_import()) f.opsets.push_back({normalize_domain(o.domain()), o.version()});
     for (const auto& p : m.metadata_props()) f.metadata.emplace_back(p.key(), p.value());
-    const auto& main = v_.scopes_[0];
     std::unordered_set<std::string> inits;
     for (const auto& t : m.graph().initializer()) inits.insert(t.name());
     auto io = [&](const onnx::ValueInfoProto& vi) {
       IoInfo info;
       info.name = vi.name();
-      auto it = main.types.find(vi.name());
-      if (it != main.types.end()) info.type = it->second;
+      const auto& main = v_.names_[0];
+      auto it = main.find(vi.name());
+      if (it != main.end() && v_.values_[it->second].has_type) info.type = v_.values_[it->second].type;
       return info;
     };
     for (const auto& vi : m.graph().input())
@@ -877,9 +1024,10 @@ class ModelViewBuilder {
     f.function_count = static_cast<uint64_t>(m.functions_size());
     for (const auto& gi : v_.graphs_)
       if (gi.proto) ++f.graph_count;
-    std::map<std::pair<std::string, std::string>, uint64_t> counts;
+    std::map<std::pair<std::string_view, std::string_view>, uint64_t> counts;
     for (const auto& n : v_.nodes_) ++counts[{n.domain, n.op_type()}];
-    for (const auto& [key, count] : counts) f.op_histogram.push_back({key.first, key.second, count});
+    for (const auto& [key, count] : counts)
+      f.op_histogram.push_back({std::string(key.first), std::string(key.second), count});
     std::stable_sort(f.op_histogram.begin(), f.op_histogram.end(),
                      [](const OpCount& a, const OpCount& b) { return a.count > b.count; });
   }
@@ -895,55 +1043,62 @@ ModelView ModelView::build(LoadedModel model, const ViewOptions& options) {
 // ---------------------------------------------------------------------------
 // Lookups.
 
-const ValueType* ModelView::type_of(int graph, const std::string& name) const {
+ValueId ModelView::find_value(int graph, const std::string& name) const {
   for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size();
        g = graphs_[static_cast<size_t>(g)].parent) {
-    const auto& types = scopes_[static_cast<size_t>(g)].types;
-    auto it = types.find(name);
-    if (it != types.end()) return &it->second;
+    const auto& index = names_[static_cast<size_t>(g)];
+    auto it = index.find(name);
+    if (it != index.end()) return it->second;
   }
-  return nullptr;
+  return kNoValue;
+}
+
+const ValueType* ModelView::type_of(int graph, const std::string& name) const {
+  return value_type(find_value(graph, name));
 }
 
 const onnx::TensorProto* ModelView::constant_of(int graph, const std::string& name) const {
-  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size();
-       g = graphs_[static_cast<size_t>(g)].parent) {
-    const auto& constants = scopes_[static_cast<size_t>(g)].constants;
-    auto it = constants.find(name);
-    if (it != constants.end()) return it->second;
-  }
-  return nullptr;
+  return value_constant(find_value(graph, name));
 }
 
 size_t ModelView::producer(int graph, const std::string& name) const {
-  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size();
-       g = graphs_[static_cast<size_t>(g)].parent) {
-    const auto& producers = scopes_[static_cast<size_t>(g)].producers;
-    auto it = producers.find(name);
-    if (it != producers.end()) return it->second;
-  }
-  return SIZE_MAX;
+  return value_producer(find_value(graph, name));
 }
 
-const std::vector<size_t>& ModelView::consumers(int graph, const std::string& name) const {
-  static const std::vector<size_t> kNone;
-  for (int g = graph; g >= 0 && static_cast<size_t>(g) < graphs_.size();
-       g = graphs_[static_cast<size_t>(g)].parent) {
-    const auto& consumers = scopes_[static_cast<size_t>(g)].consumers;
-    auto it = consumers.find(name);
-    if (it != consumers.end()) return it->second;
-  }
-  return kNone;
+NodeIndexList ModelView::consumers(int graph, const std::string& name) const {
+  return value_consumers(find_value(graph, name));
 }
 
-const ValueType* ModelView::input_type(const NodeInfo& node, int i) const {
-  if (i < 0 || i >= node.proto->input_size() || node.proto->input(i).empty()) return nullptr;
-  return type_of(node.graph, node.proto->input(i));
+ValueId ModelView::input_value(const NodeInfo& node, int i) const {
+  if (i < 0 || static_cast<uint32_t>(i) >= node.input_count) return kNoValue;
+  return operands_[node.first_operand + static_cast<uint32_t>(i)];
 }
 
-const ValueType* ModelView::output_type(const NodeInfo& node, int i) const {
-  if (i < 0 || i >= node.proto->output_size() || node.proto->output(i).empty()) return nullptr;
-  return type_of(node.graph, node.proto->output(i));
+ValueId ModelView::output_value(const NodeInfo& node, int i) const {
+  if (i < 0 || static_cast<uint32_t>(i) >= node.output_count) return kNoValue;
+  return operands_[node.first_operand + node.input_count + static_cast<uint32_t>(i)];
+}
+
+const ValueType* ModelView::value_type(ValueId id) const {
+  id = resolve(id, [](const ValueSlot& s) { return s.has_type; });
+  return id == kNoValue ? nullptr : &values_[id].type;
+}
+
+const onnx::TensorProto* ModelView::value_constant(ValueId id) const {
+  id = resolve(id, [](const ValueSlot& s) { return s.constant != nullptr; });
+  return id == kNoValue ? nullptr : values_[id].constant;
+}
+
+size_t ModelView::value_producer(ValueId id) const {
+  id = resolve(id, [](const ValueSlot& s) { return s.producer != SIZE_MAX; });
+  return id == kNoValue ? SIZE_MAX : values_[id].producer;
+}
+
+NodeIndexList ModelView::value_consumers(ValueId id) const {
+  id = resolve(id, [](const ValueSlot& s) { return s.consumers_end > s.consumers_begin; });
+  if (id == kNoValue) return {};
+  const size_t* data = consumer_list_.data();
+  return {data + values_[id].consumers_begin, data + values_[id].consumers_end};
 }
 
 namespace {
@@ -984,15 +1139,23 @@ std::optional<view::TensorPayload> payload_of(const LoadedModel& model, const on
 }  // namespace
 
 std::optional<std::vector<int64_t>> ModelView::constant_ints(int graph, const std::string& name) const {
-  const onnx::TensorProto* t = constant_of(graph, name);
+  return value_ints(find_value(graph, name));
+}
+
+std::optional<std::vector<double>> ModelView::constant_floats(int graph, const std::string& name) const {
+  return value_floats(find_value(graph, name));
+}
+
+std::optional<std::vector<int64_t>> ModelView::value_ints(ValueId id) const {
+  const onnx::TensorProto* t = value_constant(id);
   if (!t) return std::nullopt;
   auto payload = payload_of(*model_, *t);
   if (!payload) return std::nullopt;
   return view::decode_ints(*t, *payload, kMaxConstantElements);
 }
 
-std::optional<std::vector<double>> ModelView::constant_floats(int graph, const std::string& name) const {
-  const onnx::TensorProto* t = constant_of(graph, name);
+std::optional<std::vector<double>> ModelView::value_floats(ValueId id) const {
+  const onnx::TensorProto* t = value_constant(id);
   if (!t) return std::nullopt;
   auto payload = payload_of(*model_, *t);
   if (!payload) return std::nullopt;

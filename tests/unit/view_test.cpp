@@ -483,10 +483,11 @@ TEST(View, OuterScopeUses) {
                inner = node_named(v, "inner");
   EXPECT_EQ(v.graphs()[1].owner_node, branch);
   EXPECT_EQ(v.producer(1, "outer"), producer);  // seen from the branch
-  EXPECT_EQ(v.consumers(0, "outer"), (std::vector<size_t>{branch, inner}));
-  EXPECT_EQ(v.consumers(1, "outer"), (std::vector<size_t>{branch, inner}));
+  EXPECT_EQ(v.consumers(0, "outer").to_vector(), (std::vector<size_t>{branch, inner}));
+  EXPECT_EQ(v.consumers(1, "outer").to_vector(), (std::vector<size_t>{branch, inner}));
   // x: used by producer, and by the else branch (so by the If as well).
-  EXPECT_EQ(v.consumers(0, "x"), (std::vector<size_t>{producer, branch, node_named(v, "inner_else")}));
+  EXPECT_EQ(v.consumers(0, "x").to_vector(),
+            (std::vector<size_t>{producer, branch, node_named(v, "inner_else")}));
   EXPECT_EQ(dims(v.type_of(1, "x")), "[2]");  // outer scope visible from the branch
   EXPECT_EQ(dims(v.type_of(1, "t")), "[2]");  // inferred inside the branch
   EXPECT_EQ(v.type_of(0, "t"), nullptr);      // not visible outside
