@@ -88,10 +88,12 @@ struct NodeInfo {
   std::string domain;        // normalised: "ai.onnx" for "" and "ai.onnx"
   int64_t domain_opset = 0;  // opset imported for the node's domain in its model/function (0: none)
   int since_version = 0;     // resolved operator version (0: unknown op)
+  uint32_t op_id = 0;        // index into ModelView::op_types(): same domain and op_type, same id
+  bool onnx = false;         // domain is ai.onnx
 
   const std::string& op_type() const { return proto->op_type(); }
   const std::string& name() const { return proto->name(); }
-  bool is_onnx() const { return domain == "ai.onnx"; }
+  bool is_onnx() const { return onnx; }
 };
 
 struct OpsetImport {
@@ -165,6 +167,9 @@ class ModelView {
   const ModelFacts& facts() const { return facts_; }
   const std::vector<GraphInfo>& graphs() const { return graphs_; }
   const std::vector<NodeInfo>& nodes() const { return nodes_; }
+  // Distinct (domain, op_type) pairs in order of first appearance, with their
+  // node counts; NodeInfo::op_id indexes here, so rules can work per op once.
+  const std::vector<OpCount>& op_types() const { return op_types_; }
   // Notes about the view itself (e.g. "shape inference failed for node X: ...").
   const std::vector<std::string>& warnings() const { return warnings_; }
   // True when the node (main graph) only computes integer shape arithmetic on
@@ -232,6 +237,7 @@ class ModelView {
   ModelFacts facts_;
   std::vector<GraphInfo> graphs_;
   std::vector<NodeInfo> nodes_;
+  std::vector<OpCount> op_types_;
   std::vector<NameIndex> names_;  // one per graph
   std::vector<ValueSlot> values_;
   std::vector<ValueId> operands_;  // NodeInfo::first_operand indexes here

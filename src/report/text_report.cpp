@@ -312,9 +312,9 @@ class TextReport {
   // ---- operator table -------------------------------------------------------
 
   void operators() {
-    std::map<std::pair<std::string, std::string>, PlacementCounts> by_op;
+    std::vector<PlacementCounts> counts(view_.op_types().size());
     for (const NodeInfo& node : view_.nodes()) {
-      PlacementCounts& c = by_op[{node.domain, node.op_type()}];
+      PlacementCounts& c = counts[node.op_id];
       ++c.total;
       const NodeVerdict* v = verdict(node.index);
       if (!v || !v->counted) {
@@ -333,6 +333,9 @@ class TextReport {
           break;
       }
     }
+    std::map<std::pair<std::string, std::string>, PlacementCounts> by_op;  // by domain and op
+    for (size_t id = 0; id < counts.size(); ++id)
+      by_op.emplace(std::make_pair(view_.op_types()[id].domain, view_.op_types()[id].op_type), counts[id]);
     std::vector<std::pair<std::pair<std::string, std::string>, PlacementCounts>> rows(by_op.begin(),
                                                                                       by_op.end());
     std::stable_sort(rows.begin(), rows.end(),

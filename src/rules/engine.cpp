@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "rules/neighbours.h"
@@ -32,9 +33,37 @@ std::set<std::pair<std::string, std::string>> local_functions(const ModelView& v
 
 bool known_domain(const std::string& domain) { return domain == "ai.onnx" || domain == "ai.onnx.ml"; }
 
+// What the tables say about one op, looked up once per distinct op of the model.
+struct OpFacts {
+  const CpuEntry* cpu = nullptr;
+  const NnpaEntry* nnpa = nullptr;      // ai.onnx only
+  const rules::OpSpec* spec = nullptr;  // ai.onnx only
+  int first_version = 0;                // first ai.onnx version of the op (0: not an ai.onnx op)
+  int newest_known = 0;                 // version in force at the table's opset
+  int first_covered = 0;                // version in force at the CPU table's minimum opset
+  bool local_function = false;
+  bool constant = false;  // ai.onnx Constant
+};
+
+OpFacts op_facts(const OpCount& op, const SupportTables& tables, const OpVersions& versions,
+                 const std::set<std::pair<std::string, std::string>>& functions,
+                 const std::string& raw_domain) {
+  OpFacts f;
+  const bool onnx = op.domain == "ai.onnx";
+  f.local_function = functions.count({raw_domain, op.op_type}) > 0;
+  f.constant = onnx && op.op_type == "Constant";
+  const auto& known = versions.versions(op.op_type);
+  f.first_version = known.empty() ? 0 : known.front();
+  f.cpu = tables.find_cpu(op.op_type);
+  f.nnpa = onnx ? tables.find_nnpa(op.op_type) : nullptr;
+  f.spec = onnx ? rules::find_op_spec(op.op_type) : nullptr;
+  f.newest_known = versions.resolve(op.op_type, tables.profile().table_max_opset);
+  if (f.cpu) f.first_covered = versions.resolve(op.op_type, f.cpu->min_opset);
+  return f;
+}
+
 // Table-level checks: would onnx-mlir compile this node at all?
-void check_compiles(const NodeInfo& node, const SupportTables& tables, const OpVersions& versions,
-                    Findings& out) {
+void check_compiles(const NodeInfo& node, const SupportTables& tables, const OpFacts& facts, Findings& out) {
   const std::string& op = node.op_type();
   if (!known_domain(node.domain)) {
     out.fail("model.custom-domain",
@@ -45,16 +74,16 @@ void check_compiles(const NodeInfo& node, const SupportTables& tables, const OpV
     return;
   }
   if (node.domain == "ai.onnx" && node.since_version == 0) {
-    bool exists_later = !versions.versions(op).empty();
+    bool exists_later = facts.first_version > 0;
     out.fail("model.unknown-op",
              exists_later
                  ? fmt::format("{} does not exist in ai.onnx opset {} (it first appears in opset {}).", op,
-                               node.domain_opset, versions.versions(op).front())
+                               node.domain_opset, facts.first_version)
                  : fmt::format("{} is not an ai.onnx operator.", op),
              {{"opset", std::to_string(node.domain_opset)}});
     return;
   }
-  const CpuEntry* cpu = tables.find_cpu(op);
+  const CpuEntry* cpu = facts.cpu;
   if (!cpu) {
     out.fail("cpu.not-in-table",
              fmt::format("onnx-mlir's CPU table (up to opset {}) has no entry for {}; the compiler "
@@ -75,7 +104,7 @@ void check_compiles(const NodeInfo& node, const SupportTables& tables, const OpV
   // old version still compiles; the table's minimum only records what its
   // tests cover. A version newer than the table's opset is one the profile
   // does not vouch for.
-  int newest_known = versions.resolve(op, tables.profile().table_max_opset);
+  const int newest_known = facts.newest_known;
   if (newest_known > 0 && node.since_version > newest_known) {
     out.fail("cpu.opset-range",
              fmt::format("{}-{} is newer than the {}-{} that onnx-mlir's tables cover (up to opset {}).", op,
@@ -84,7 +113,7 @@ void check_compiles(const NodeInfo& node, const SupportTables& tables, const OpV
               {"newest supported", std::to_string(newest_known)}});
     return;
   }
-  int first_covered = versions.resolve(op, cpu->min_opset);
+  const int first_covered = facts.first_covered;
   if (first_covered > 0 && node.since_version < first_covered)
     out.note(
         fmt::format("{}-{} is older than the CPU table's range ({} - *); onnx-mlir imports it as a newer "
@@ -132,12 +161,11 @@ void check_dim_limits(const OpContext& ctx, Findings& out) {
 // isSuitableForZDNN<Op>: NNPA level, element type and rank, op-specific rules.
 // onnx-mlir stops at the first failure; zonnx keeps checking so a user sees
 // everything to fix, but the first reason is always the one onnx-mlir prints.
-void check_nnpa(const OpContext& ctx, const SupportTables& tables, const OpVersions& versions,
-                Findings& out) {
+void check_nnpa(const OpContext& ctx, const SupportTables& tables, const OpFacts& facts, Findings& out) {
   const NodeInfo& node = ctx.node();
   const std::string& op = node.op_type();
-  const NnpaEntry* entry = node.is_onnx() ? tables.find_nnpa(op) : nullptr;
-  const rules::OpSpec* spec = node.is_onnx() ? rules::find_op_spec(op) : nullptr;
+  const NnpaEntry* entry = facts.nnpa;
+  const rules::OpSpec* spec = facts.spec;
   if (!entry && !spec) {
     out.fail("nnpa.no-lowering", fmt::format("onnx-mlir has no NNPA lowering for {}.", op));
     return;
@@ -158,7 +186,7 @@ void check_nnpa(const OpContext& ctx, const SupportTables& tables, const OpVersi
                {{"needs", "z17"}, {"march", "z16"}});
       return;
     }
-    int newest_known = versions.resolve(op, tables.profile().table_max_opset);
+    const int newest_known = facts.newest_known;
     if (newest_known > 0 && node.since_version > newest_known) {
       out.fail("nnpa.opset-range",
                fmt::format("{}-{} is newer than the NNPA table covers (up to opset {}).", op,
@@ -251,10 +279,17 @@ Analysis analyze(const ModelView& view, const AnalysisOptions& options, const Su
   result.march = options.march;
   result.verdicts.resize(view.nodes().size());
   const auto functions = local_functions(view);
+  // Per distinct op; the raw domain spelling of its first node decides the function match.
+  std::vector<std::optional<OpFacts>> facts_by_op(view.op_types().size());
   for (const NodeInfo& node : view.nodes()) {
     NodeVerdict& verdict = result.verdicts[node.index];
     Findings findings;
-    if (functions.count({node.proto->domain(), node.op_type()})) {
+    auto& cached = facts_by_op[node.op_id];
+    if (!cached || (!functions.empty() &&
+                    cached->local_function != (functions.count({node.proto->domain(), node.op_type()}) > 0)))
+      cached = op_facts(view.op_types()[node.op_id], tables, versions, functions, node.proto->domain());
+    const OpFacts& facts = *cached;
+    if (facts.local_function) {
       verdict.placement = Placement::Cpu;
       verdict.counted = false;
       verdict.notes.push_back(
@@ -263,15 +298,15 @@ Analysis analyze(const ModelView& view, const AnalysisOptions& options, const Su
                       node.op_type(), node.proto->domain(), node.op_type()));
       continue;
     }
-    check_compiles(node, tables, versions, findings);
+    check_compiles(node, tables, facts, findings);
     if (findings.failed()) {
       verdict.placement = Placement::Unsupported;
     } else {
       OpContext ctx(view, node, options.march);
-      check_nnpa(ctx, tables, versions, findings);
+      check_nnpa(ctx, tables, facts, findings);
       verdict.placement = findings.failed() ? Placement::Cpu : Placement::Nnpa;
     }
-    if (node.is_onnx() && node.op_type() == "Constant") {
+    if (facts.constant) {
       verdict.counted = false;
       findings.note("constant: folded by the compiler, not executed");
     } else if (view.folded_at_compile_time(node)) {

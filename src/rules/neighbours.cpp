@@ -33,12 +33,13 @@ bool is_graph_output(const ModelView& view, const NodeInfo& node, const std::str
 bool sandwiched(const ModelView& view, const NodeInfo& node, const std::vector<NodeVerdict>& verdicts) {
   const auto& p = *node.proto;
   if (p.input_size() == 0 || p.input(0).empty()) return false;
-  if (!on_nnpa(verdicts, view.producer(node.graph, p.input(0)))) return false;
+  if (!on_nnpa(verdicts, view.input_producer(node, 0))) return false;
   bool any_consumer = false;
-  for (const auto& out : p.output()) {
+  for (int k = 0; k < p.output_size(); ++k) {
+    const std::string& out = p.output(k);
     if (out.empty()) continue;
     if (is_graph_output(view, node, out)) return false;
-    for (size_t c : view.consumers(node.graph, out)) {
+    for (size_t c : view.output_consumers(node, k)) {
       any_consumer = true;
       if (!on_nnpa(verdicts, c)) return false;
     }
@@ -67,7 +68,7 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
   for (const NodeInfo& node : view.nodes()) {
     NodeVerdict& v = verdicts[node.index];
     if (!node.is_onnx()) continue;
-    const std::string& op = node.op_type();
+    const std::string_view op = node.op_type();
     if (op == "Softplus" && v.placement == Placement::Nnpa) {
       if (!sandwiched(view, node, verdicts) || !static_input(view, node)) {
         set_cpu(
@@ -99,8 +100,9 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
   //     replaceReciprocalSqrtPattern); on z16 it becomes Exp(Mul(Log(x), -0.5)) on NNPA when
   //     sandwiched between NNPA ops with a static shape (ZHighStick.td ReplaceONNXReciprocalSqrtPattern).
   for (const NodeInfo& node : view.nodes()) {
-    if (!node.is_onnx() || node.op_type() != "Reciprocal" || node.proto->input_size() != 1) continue;
-    size_t s = view.producer(node.graph, node.proto->input(0));
+    if (!node.is_onnx() || std::string_view(node.op_type()) != "Reciprocal" || node.proto->input_size() != 1)
+      continue;
+    size_t s = view.input_producer(node, 0);
     if (s == SIZE_MAX || view.nodes()[s].op_type() != "Sqrt" || !view.nodes()[s].is_onnx()) continue;
     const NodeInfo& sqrt = view.nodes()[s];
     if (sqrt.proto->input_size() < 1 || sqrt.proto->output_size() < 1 || node.proto->output_size() < 1)
@@ -120,15 +122,15 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
     }
     if (sv.placement != Placement::Cpu || sv.reasons.size() != 1 || sv.reasons[0].rule != "nnpa.level")
       continue;
-    if (!x->is_static() || !on_nnpa(verdicts, view.producer(sqrt.graph, sqrt.proto->input(0)))) continue;
+    if (!x->is_static() || !on_nnpa(verdicts, view.input_producer(sqrt, 0))) continue;
     bool consumers_on_nnpa =
         !node.proto->output(0).empty() && !is_graph_output(view, node, node.proto->output(0));
-    for (size_t c : view.consumers(node.graph, node.proto->output(0)))
+    for (size_t c : view.output_consumers(node, 0))
       if (!on_nnpa(verdicts, c)) consumers_on_nnpa = false;
-    if (view.consumers(node.graph, node.proto->output(0)).empty()) consumers_on_nnpa = false;
+    if (view.output_consumers(node, 0).empty()) consumers_on_nnpa = false;
     if (!consumers_on_nnpa) continue;
     // The Sqrt itself leaves the CPU only when the Reciprocal is its sole use.
-    bool sqrt_only_feeds_this = view.consumers(sqrt.graph, sqrt.proto->output(0)).size() == 1;
+    bool sqrt_only_feeds_this = view.output_consumers(sqrt, 0).size() == 1;
     std::vector<NodeVerdict*> moved = {&rv};
     if (sqrt_only_feeds_this) moved.push_back(&sv);
     for (NodeVerdict* v : moved) {
@@ -143,11 +145,11 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
   //    and the bias dim static and equal, becomes the MatMul's bias on NNPA.
   for (const NodeInfo& node : view.nodes()) {
     NodeVerdict& v = verdicts[node.index];
-    if (!node.is_onnx() || node.op_type() != "Add" || v.placement != Placement::Cpu || v.reasons.empty() ||
-        v.reasons[0].rule != "nnpa.broadcast" || node.proto->input_size() != 2)
+    if (!node.is_onnx() || std::string_view(node.op_type()) != "Add" || v.placement != Placement::Cpu ||
+        v.reasons.empty() || v.reasons[0].rule != "nnpa.broadcast" || node.proto->input_size() != 2)
       continue;
     for (int side = 0; side < 2; ++side) {
-      size_t m = view.producer(node.graph, node.proto->input(side));
+      size_t m = view.input_producer(node, side);
       if (!on_nnpa(verdicts, m) || view.nodes()[m].op_type() != "MatMul") continue;
       const NodeInfo& matmul = view.nodes()[m];
       const ValueType* b = view.input_type(matmul, 1);
@@ -163,18 +165,21 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
     }
   }
   // 3. ZHighToONNX: isolated light ops go back to the CPU.
-  static const std::set<std::string> kLight = {"Add", "Sub", "Mul", "Min", "Max", "Relu"};
+  auto light = [](std::string_view op) {
+    return op == "Add" || op == "Sub" || op == "Mul" || op == "Min" || op == "Max" || op == "Relu";
+  };
   std::vector<size_t> to_cpu;
   for (const NodeInfo& node : view.nodes()) {
     const NodeVerdict& v = verdicts[node.index];
-    if (!node.is_onnx() || v.placement != Placement::Nnpa || !kLight.count(node.op_type())) continue;
+    if (!node.is_onnx() || v.placement != Placement::Nnpa || !light(node.op_type())) continue;
     if (!v.notes.empty()) continue;  // rescued by a rewrite: the op is no longer a plain stick/op/unstick
     const auto& p = *node.proto;
     bool isolated = true;
-    for (const auto& in : p.input()) {
-      if (in.empty()) continue;
-      size_t producer = view.producer(node.graph, in);
-      bool constant = view.constant_of(node.graph, in) != nullptr;
+    for (int k = 0; k < p.input_size(); ++k) {
+      const ValueId in = view.input_value(node, k);
+      if (in == kNoValue) continue;
+      size_t producer = view.value_producer(in);
+      bool constant = view.value_constant(in) != nullptr;
       if (producer == SIZE_MAX && !constant) {
         isolated = false;  // a graph input (function argument): the pattern does not apply
         break;
@@ -183,14 +188,12 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
         isolated = false;
         break;
       }
-      for (size_t c : view.consumers(node.graph, in))
+      for (size_t c : view.value_consumers(in))
         if (c != node.index && on_nnpa(verdicts, c)) isolated = false;  // the stick has other uses
     }
-    for (const auto& out : p.output()) {
-      if (out.empty()) continue;
-      for (size_t c : view.consumers(node.graph, out))
+    for (int k = 0; k < p.output_size(); ++k)
+      for (size_t c : view.output_consumers(node, k))
         if (on_nnpa(verdicts, c)) isolated = false;
-    }
     if (isolated) to_cpu.push_back(node.index);
   }
   for (size_t i : to_cpu)

@@ -22,31 +22,25 @@ bool OpContext::has_input(int i) const {
   return i >= 0 && i < node_.proto->input_size() && !node_.proto->input(i).empty();
 }
 
-const ValueType* OpContext::input(int i) const { return has_input(i) ? view_.input_type(node_, i) : nullptr; }
+const ValueType* OpContext::input(int i) const { return view_.input_type(node_, i); }
 
-const ValueType* OpContext::output(int i) const {
-  if (i < 0 || i >= node_.proto->output_size() || node_.proto->output(i).empty()) return nullptr;
-  return view_.output_type(node_, i);
-}
+const ValueType* OpContext::output(int i) const { return view_.output_type(node_, i); }
 
 bool OpContext::input_is_constant(int i) const {
-  return has_input(i) && view_.constant_of(node_.graph, node_.proto->input(i)) != nullptr;
+  return view_.value_constant(view_.input_value(node_, i)) != nullptr;
 }
 
 std::optional<std::vector<int64_t>> OpContext::input_ints(int i) const {
   if (!has_input(i)) return std::nullopt;
-  return view_.constant_ints(node_.graph, node_.proto->input(i));
+  return view_.value_ints(view_.input_value(node_, i));
 }
 
 std::optional<std::vector<double>> OpContext::input_floats(int i) const {
   if (!has_input(i)) return std::nullopt;
-  return view_.constant_floats(node_.graph, node_.proto->input(i));
+  return view_.value_floats(view_.input_value(node_, i));
 }
 
-size_t OpContext::producer_of_input(int i) const {
-  if (!has_input(i)) return SIZE_MAX;
-  return view_.producer(node_.graph, node_.proto->input(i));
-}
+size_t OpContext::producer_of_input(int i) const { return view_.input_producer(node_, i); }
 
 const onnx::AttributeProto* OpContext::attr(std::string_view name) const {
   for (const auto& a : node_.proto->attribute())

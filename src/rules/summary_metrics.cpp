@@ -8,6 +8,7 @@
 #include <numeric>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 namespace zonnx::rules {
@@ -16,8 +17,8 @@ namespace {
 constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
 
 // Ops that only move, reshape, index or describe data: no arithmetic worth counting.
-bool is_free_op(const std::string& op) {
-  static const std::unordered_set<std::string> free_ops = {
+bool is_free_op(std::string_view op) {
+  static const std::unordered_set<std::string_view> free_ops = {
       "Cast",     "CastLike", "Concat",    "Constant", "ConstantOfShape", "DepthToSpace",
       "Dropout",  "Expand",   "Flatten",   "Gather",   "GatherElements",  "GatherND",
       "Identity", "If",       "Loop",      "Pad",      "Range",           "Reshape",
@@ -26,13 +27,13 @@ bool is_free_op(const std::string& op) {
   return free_ops.count(op) > 0;
 }
 
-bool is_windowed_pool(const std::string& op) {
+bool is_windowed_pool(std::string_view op) {
   return op == "MaxPool" || op == "AveragePool" || op == "LpPool";
 }
 
 // Ops whose cost is one operation per input element.
-bool is_input_sized(const std::string& op) {
-  static const std::unordered_set<std::string> ops = {
+bool is_input_sized(std::string_view op) {
+  static const std::unordered_set<std::string_view> ops = {
       "ArgMax",     "ArgMin",    "GlobalAveragePool", "GlobalLpPool", "GlobalMaxPool",   "Hardmax",
       "LogSoftmax", "ReduceL1",  "ReduceL2",          "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
       "ReduceMean", "ReduceMin", "ReduceProd",        "ReduceSum",    "ReduceSumSquare", "Softmax"};
@@ -122,7 +123,7 @@ bool in_repeated_body(const ModelView& view, const NodeInfo& node) {
   for (int guard = 0; g >= 0 && static_cast<size_t>(g) < graphs.size() && guard < 1 << 16; ++guard) {
     const size_t owner = graphs[static_cast<size_t>(g)].owner_node;
     if (owner < view.nodes().size()) {
-      const std::string& op = view.nodes()[owner].op_type();
+      const std::string_view op = view.nodes()[owner].op_type();
       if (op == "Loop" || op == "Scan") return true;
     }
     g = graphs[static_cast<size_t>(g)].parent;
@@ -205,14 +206,14 @@ std::vector<bool> compile_time_nodes(const ModelView& view, const std::vector<No
       constant[node.index] = functions.count({node.proto->domain(), node.op_type()}) == 0;
       continue;
     }
-    if (node.op_type().rfind("Random", 0) == 0) continue;
+    if (std::string_view(node.op_type()).substr(0, 6) == "Random") continue;
     bool all = false;
-    for (const std::string& in : node.proto->input()) {
-      if (in.empty()) continue;
-      const size_t p = view.producer(node.graph, in);
+    for (int k = 0; k < node.proto->input_size(); ++k) {
+      const ValueId in = view.input_value(node, k);
+      if (in == kNoValue) continue;
+      const size_t p = view.value_producer(in);
       // Producers come first in graph order; anything else is not treated as constant.
-      const bool known =
-          p == SIZE_MAX ? view.constant_of(node.graph, in) != nullptr : p < node.index && constant[p];
+      const bool known = p == SIZE_MAX ? view.value_constant(in) != nullptr : p < node.index && constant[p];
       all = known;
       if (!known) break;
     }
@@ -233,11 +234,13 @@ void add_flow(const ModelView& view, const std::vector<NodeVerdict>& verdicts, S
   for (const NodeInfo& node : nodes) {
     if (!on_nnpa(node.index)) continue;
     const auto& proto = *node.proto;
-    for (const std::string& in : proto.input()) {
-      if (in.empty()) continue;
-      const size_t p = view.producer(node.graph, in);
+    for (int k = 0; k < proto.input_size(); ++k) {
+      const std::string& in = proto.input(k);
+      const ValueId id = view.input_value(node, k);
+      if (id == kNoValue) continue;
+      const size_t p = view.value_producer(id);
       if (p == SIZE_MAX) {
-        if (view.constant_of(node.graph, in)) continue;  // weights are converted at compile time
+        if (view.value_constant(id)) continue;  // weights are converted at compile time
         const int g = declaring_graph(view, node.graph, in);
         if (g >= 0) stuck.insert(fmt::format("g{}:{}", g, in));
       } else if (p < nodes.size() && counted(p) && !compile_time[p]) {
@@ -248,10 +251,11 @@ void add_flow(const ModelView& view, const std::vector<NodeVerdict>& verdicts, S
       }
     }
     const GraphInfo* graph = graph_of(view, node.graph);
-    for (const std::string& out : proto.output()) {
+    for (int k = 0; k < proto.output_size(); ++k) {
+      const std::string& out = proto.output(k);
       if (out.empty()) continue;
       bool leaves = graph && is_graph_output(*graph, out);
-      for (size_t c : view.consumers(node.graph, out)) leaves = leaves || (counted(c) && !on_nnpa(c));
+      for (size_t c : view.output_consumers(node, k)) leaves = leaves || (counted(c) && !on_nnpa(c));
       if (leaves) ++s.unstick_transitions;
     }
   }
@@ -270,7 +274,7 @@ uint64_t saturating_mul(uint64_t a, uint64_t b) {
 }
 
 std::optional<uint64_t> node_macs(const ModelView& view, const NodeInfo& node) {
-  const std::string& op = node.op_type();
+  const std::string_view op = node.op_type();
   if (node.is_onnx() && is_free_op(op)) return 0;
   if (in_repeated_body(view, node)) return std::nullopt;
   if (!node.is_onnx()) return product(view.output_type(node, 0));

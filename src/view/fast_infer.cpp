@@ -219,7 +219,8 @@ int64_t int_attribute(const onnx::NodeProto& n, std::string_view name, int64_t f
 
 class FastPass {
  public:
-  FastPass(const onnx::ModelProto& model, const Limits& limits) : model_(model), limits_(limits) {}
+  FastPass(const onnx::ModelProto& model, const Limits& limits, const ValueNumbering& numbering)
+      : model_(model), limits_(limits), numbering_(numbering) {}
 
   bool run() {
     if (model_.functions_size() > 0) return false;
@@ -233,7 +234,10 @@ class FastPass {
     if (g.sparse_initializer_size() > 0) return false;
     try {
       seed(g);
-      for (const auto& n : g.node()) infer(n);
+      for (int i = 0; i < g.node_size(); ++i) {
+        operands_ = numbering_.operands(static_cast<size_t>(i));
+        infer(g.node(i));
+      }
     } catch (const NotCovered&) {
       return false;
     }
@@ -249,27 +253,26 @@ class FastPass {
   }
 
  private:
-  uint32_t define(std::string_view name, FastType type) {
-    auto [it, fresh] = ids_.emplace(name, static_cast<uint32_t>(types_.size()));
-    if (!fresh) give_up();  // defined twice: libonnx's business
-    types_.push_back(std::move(type));
-    return it->second;
+  uint32_t define(uint32_t id, FastType type) {
+    if (id >= types_.size() || defined_[id]) give_up();  // defined twice: libonnx's business
+    defined_[id] = true;
+    types_[id] = std::move(type);
+    return id;
   }
 
-  const FastType& type_of(const std::string& name) const {
-    if (name.empty()) give_up();
-    auto it = ids_.find(name);
-    if (it == ids_.end()) give_up();
-    return types_[it->second];
+  // Input j of the node being inferred.
+  const FastType& input_type(int j) const {
+    const uint32_t id = operands_[j];
+    if (id >= types_.size() || !defined_[id]) give_up();  // empty, unknown or not yet defined
+    return types_[id];
   }
 
   void seed(const onnx::GraphProto& g) {
-    const size_t values = static_cast<size_t>(g.input_size() + g.initializer_size() + g.node_size() * 2);
-    ids_.reserve(values);
-    types_.reserve(values);
+    types_.resize(numbering_.value_count);
+    defined_.assign(numbering_.value_count, false);
     for (const auto& vi : g.input()) {
       if (!vi.has_type()) give_up();
-      define(vi.name(), from_proto(vi.type(), false, symbols_));
+      define(numbering_.id_of(vi.name()), from_proto(vi.type(), false, symbols_));
     }
     for (const auto& t : g.initializer()) {
       FastType type;
@@ -280,51 +283,57 @@ class FastPass {
         if (d < 0) give_up();
         type.dims.push_back(FastDim{d, {}});
       }
-      const uint32_t id = define(t.name(), std::move(type));  // also an input: given up
+      const uint32_t id = define(numbering_.id_of(t.name()), std::move(type));  // also an input: given up
       initializers_.emplace(id, &t);
     }
     declared_.reserve(static_cast<size_t>(g.value_info_size() + g.output_size()));
     for (const auto& vi : g.value_info())
-      if (vi.has_type()) declared_.emplace(vi.name(), &vi.type());
+      if (vi.has_type()) declared_.emplace(numbering_.id_of(vi.name()), &vi.type());
     for (const auto& vi : g.output())
-      if (vi.has_type()) declared_.emplace(vi.name(), &vi.type());
+      if (vi.has_type()) declared_.emplace(numbering_.id_of(vi.name()), &vi.type());
   }
 
-  const onnx::OpSchema& schema_for(const onnx::NodeProto& n) {
-    auto it = schemas_.find(n.op_type());
-    if (it != schemas_.end()) return *it->second;
+  struct OpEntry {
+    OpKind kind;
+    const onnx::OpSchema* schema;
+  };
+
+  const OpEntry& op_entry(const onnx::NodeProto& n) {
+    auto it = ops_.find(n.op_type());
+    if (it != ops_.end()) return it->second;
+    auto kind_it = op_kinds().find(n.op_type());
+    if (kind_it == op_kinds().end()) give_up();
     const onnx::OpSchema* s = onnx::OpSchemaRegistry::Schema(n.op_type(), opset_, "");
     if (!s || !s->has_type_and_shape_inference_function()) give_up();
-    schemas_.emplace(n.op_type(), s);
-    return *s;
+    return ops_.emplace(n.op_type(), OpEntry{kind_it->second, s}).first->second;
   }
 
   void infer(const onnx::NodeProto& n) {
     if (!n.domain().empty() && n.domain() != "ai.onnx") give_up();
-    auto kind_it = op_kinds().find(n.op_type());
-    if (kind_it == op_kinds().end()) give_up();
-    check_schema(n, schema_for(n));
-    FastType out = infer_output(n, kind_it->second);
+    const OpEntry& op = op_entry(n);
+    check_schema(n, *op.schema);
+    FastType out = infer_output(n, op.kind);
     if (n.output_size() != 1 || n.output(0).empty()) give_up();
     if (is_integer_index_type(out.elem) && folds_integers(n.op_type())) give_up();
     if (out.has_shape && out.dims.size() > static_cast<size_t>(limits_.max_rank)) give_up();
-    auto declared = declared_.find(n.output(0));
+    const uint32_t id = operands_[n.input_size()];
+    auto declared = declared_.find(id);
     if (declared != declared_.end()) out = merge_declared(from_proto(*declared->second, true, symbols_), out);
-    outputs_.push_back(define(n.output(0), std::move(out)));
+    outputs_.push_back(define(id, std::move(out)));
   }
 
   FastType infer_output(const onnx::NodeProto& n, OpKind kind) {
     switch (kind) {
       case OpKind::SameAsInput: {
         if (n.input_size() != 1) give_up();
-        return type_of(n.input(0));
+        return input_type(0);
       }
       case OpKind::Broadcast:
       case OpKind::Compare: {
         std::vector<const FastType*> inputs;
         bool all_shapes = true;
-        for (const auto& in : n.input()) {
-          inputs.push_back(&type_of(in));
+        for (int j = 0; j < n.input_size(); ++j) {
+          inputs.push_back(&input_type(j));
           all_shapes = all_shapes && inputs.back()->has_shape;
         }
         if (inputs.empty()) give_up();
@@ -341,13 +350,13 @@ class FastPass {
         return out;
       }
       case OpKind::MatMul:
-        return matmul(n);
+        return matmul();
       case OpKind::Gemm:
         return gemm(n);
       case OpKind::Transpose:
         return transpose(n);
       case OpKind::Cast: {
-        FastType out = type_of(n.input(0));
+        FastType out = input_type(0);
         const onnx::AttributeProto* to = attribute(n, "to");
         // Codes past bfloat16 (16) are unknown to libonnx 1.12.
         if (!to || to->i() <= 0 || to->i() > 16) give_up();
@@ -366,9 +375,9 @@ class FastPass {
     give_up();
   }
 
-  FastType matmul(const onnx::NodeProto& n) {
-    const FastType& a = type_of(n.input(0));
-    const FastType& b = type_of(n.input(1));
+  FastType matmul() {
+    const FastType& a = input_type(0);
+    const FastType& b = input_type(1);
     FastType out;
     out.elem = a.elem;
     if (!a.has_shape || !b.has_shape) return out;
@@ -396,9 +405,9 @@ class FastPass {
   }
 
   FastType gemm(const onnx::NodeProto& n) {
-    const FastType& a = type_of(n.input(0));
-    const FastType& b = type_of(n.input(1));
-    if (n.input_size() > 2 && !n.input(2).empty()) type_of(n.input(2));
+    const FastType& a = input_type(0);
+    const FastType& b = input_type(1);
+    if (n.input_size() > 2 && !n.input(2).empty()) input_type(2);
     FastType out;
     out.elem = a.elem;
     if (!a.has_shape || !b.has_shape) return out;
@@ -411,7 +420,7 @@ class FastPass {
   }
 
   FastType transpose(const onnx::NodeProto& n) {
-    const FastType& in = type_of(n.input(0));
+    const FastType& in = input_type(0);
     FastType out;
     out.elem = in.elem;
     if (!in.has_shape) return out;
@@ -437,9 +446,9 @@ class FastPass {
   // Reshape with its target shape in an int64 initializer whose bytes are in
   // the proto (libonnx 1.12's Reshape-5/13/14 inference).
   FastType reshape(const onnx::NodeProto& n) {
-    const FastType& data = type_of(n.input(0));
-    type_of(n.input(1));
-    auto init = initializers_.find(ids_.at(n.input(1)));
+    const FastType& data = input_type(0);
+    input_type(1);
+    auto init = initializers_.find(operands_[1]);
     if (init == initializers_.end()) give_up();
     const onnx::TensorProto& t = *init->second;
     if (t.data_type() != onnx::TensorProto::INT64 || t.dims_size() != 1 || payload_outside_proto(t))
@@ -497,7 +506,7 @@ class FastPass {
   }
 
   FastType flatten(const onnx::NodeProto& n) {
-    const FastType& in = type_of(n.input(0));
+    const FastType& in = input_type(0);
     FastType out;
     out.elem = in.elem;
     if (!in.has_shape) return out;
@@ -515,7 +524,7 @@ class FastPass {
 
   FastType concat(const onnx::NodeProto& n) {
     std::vector<const FastType*> inputs;
-    for (const auto& in : n.input()) inputs.push_back(&type_of(in));
+    for (int j = 0; j < n.input_size(); ++j) inputs.push_back(&input_type(j));
     if (inputs.empty()) give_up();
     FastType out;
     out.elem = inputs[0]->elem;
@@ -571,20 +580,53 @@ class FastPass {
 
   const onnx::ModelProto& model_;
   const Limits& limits_;
+  const ValueNumbering& numbering_;
   int opset_ = 0;
-  std::unordered_map<std::string_view, uint32_t> ids_;
-  std::vector<FastType> types_;
+  const uint32_t* operands_ = nullptr;  // of the node being inferred
+  std::vector<FastType> types_;         // by value id
+  std::vector<bool> defined_;
   std::unordered_map<uint32_t, const onnx::TensorProto*> initializers_;
-  std::unordered_map<std::string_view, const onnx::TypeProto*> declared_;
-  std::unordered_map<std::string_view, const onnx::OpSchema*> schemas_;
+  std::unordered_map<uint32_t, const onnx::TypeProto*> declared_;
+  std::unordered_map<std::string_view, OpEntry> ops_;
   std::unordered_set<std::string> symbols_;
   std::vector<uint32_t> outputs_;  // value id of each node's output, in node order
 };
 
 }  // namespace
 
-std::optional<FastInference> fast_infer(const onnx::ModelProto& model, const Limits& limits) {
-  FastPass pass(model, limits);
+std::optional<FastInference> fast_infer(const onnx::ModelProto& model, const Limits& limits,
+                                        const ValueNumbering* numbering) {
+  if (numbering) {
+    FastPass pass(model, limits, *numbering);
+    if (!pass.run()) return std::nullopt;
+    return pass.take_result();
+  }
+  // Number the main graph's names here; a name used before it is defined
+  // gets an id that is not defined yet when it is read, so the pass gives up.
+  const onnx::GraphProto& g = model.graph();
+  std::unordered_map<std::string_view, uint32_t> ids;
+  ids.reserve(static_cast<size_t>(g.input_size() + g.initializer_size() + g.node_size() * 2));
+  auto id_of = [&](const std::string& name) -> uint32_t {
+    if (name.empty()) return kNoId;
+    return ids.emplace(name, static_cast<uint32_t>(ids.size())).first->second;
+  };
+  for (const auto& vi : g.input()) id_of(vi.name());
+  for (const auto& t : g.initializer()) id_of(t.name());
+  std::vector<uint32_t> operands;
+  std::vector<size_t> first;
+  first.reserve(static_cast<size_t>(g.node_size()));
+  for (const auto& n : g.node()) {
+    first.push_back(operands.size());
+    for (const auto& in : n.input()) operands.push_back(id_of(in));
+    for (const auto& out : n.output()) operands.push_back(id_of(out));
+  }
+  for (const auto& vi : g.value_info()) id_of(vi.name());
+  for (const auto& vi : g.output()) id_of(vi.name());
+  ValueNumbering local;
+  local.value_count = ids.size();
+  local.operands = [&](size_t node) { return operands.data() + first[node]; };
+  local.id_of = id_of;
+  FastPass pass(model, limits, local);
   if (!pass.run()) return std::nullopt;
   return pass.take_result();
 }

@@ -10,6 +10,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,9 +42,21 @@ struct FastInference {
   std::unordered_set<std::string> symbols;
 };
 
+// Ids of the main graph's values, from 0 to value_count - 1; kNoId for an
+// empty name. The model view passes its own so names are hashed only once.
+inline constexpr uint32_t kNoId = UINT32_MAX;
+struct ValueNumbering {
+  size_t value_count = 0;
+  // The ids of main-graph node `node`'s inputs, then its outputs.
+  std::function<const uint32_t*(size_t node)> operands;
+  // The id of a main-graph name (input, initializer, value_info, output).
+  std::function<uint32_t(const std::string& name)> id_of;
+};
+
 // The pass itself, leaving the model as it is; nullopt when it does not cover
-// the model (see below).
-std::optional<FastInference> fast_infer(const onnx::ModelProto& model, const Limits& limits);
+// the model (see below). Without a numbering it numbers the names itself.
+std::optional<FastInference> fast_infer(const onnx::ModelProto& model, const Limits& limits,
+                                        const ValueNumbering* numbering = nullptr);
 
 // Infers the type of every node output of the main graph and merges it into
 // the model like run_shape_inference does (declared information wins; new

@@ -196,7 +196,16 @@ class ModelViewBuilder {
     collect_declared_params();
     std::optional<view::FastInference> fast;
     if (options_.infer_shapes) {
-      fast = view::fast_infer(model(), limits_);
+      // The fast pass numbers values with the view's own ids (no second hashing of names).
+      view::ValueNumbering numbering;
+      numbering.value_count = v_.values_.size();
+      numbering.operands = [this](size_t node) { return v_.operands_.data() + operand_base_[node]; };
+      numbering.id_of = [this](const std::string& name) {
+        const auto& main = v_.names_[0];
+        auto it = main.find(name);
+        return it == main.end() ? view::kNoId : it->second;
+      };
+      fast = view::fast_infer(model(), limits_, &numbering);
       if (!fast)
         view::run_shape_inference(v_.model_->proto, limits_, v_.warnings_, &v_.folded_values_,
                                   /*allow_fast_path=*/false);
@@ -252,6 +261,14 @@ class ModelViewBuilder {
   std::unordered_set<std::string> domain_names_;
   std::unordered_map<VersionKey, int, VersionKeyHash> version_cache_;
   std::vector<size_t> operand_base_;  // per node (index order): its first operand
+  struct ViewPairHash {
+    size_t operator()(const std::pair<std::string_view, std::string_view>& k) const {
+      const std::hash<std::string_view> h;
+      return h(k.first) * 31 ^ h(k.second);
+    }
+  };
+  std::unordered_map<std::pair<std::string_view, std::string_view>, uint32_t, ViewPairHash> raw_op_ids_;
+  std::map<std::pair<std::string, std::string>, uint32_t> op_ids_;
 
   const std::string& file() const { return v_.model_->path; }
   [[noreturn]] void fail(const std::string& cause) const { throw ModelError(file(), cause); }
@@ -812,6 +829,19 @@ class ModelViewBuilder {
     return version;
   }
 
+  // Ids by the raw (domain, op_type) spelling, which views the proto; two
+  // spellings of the default domain share one id through op_ids_.
+  uint32_t op_id(const NodeInfo& n) {
+    auto key = std::make_pair(std::string_view(n.proto->domain()), std::string_view(n.proto->op_type()));
+    auto it = raw_op_ids_.find(key);
+    if (it != raw_op_ids_.end()) return it->second;
+    auto [named, fresh] =
+        op_ids_.try_emplace({n.domain, n.proto->op_type()}, static_cast<uint32_t>(v_.op_types_.size()));
+    if (fresh) v_.op_types_.push_back({n.domain, n.proto->op_type(), 0});
+    raw_op_ids_.emplace(key, named->second);
+    return named->second;
+  }
+
   void build_nodes() {
     for (const auto& o : model().opset_import())
       model_opsets_.emplace(normalize_domain(o.domain()), o.version());
@@ -827,8 +857,11 @@ class ModelViewBuilder {
         n.input_count = static_cast<uint32_t>(n.proto->input_size());
         n.output_count = static_cast<uint32_t>(n.proto->output_size());
         n.domain = normalize_domain(n.proto->domain());
+        n.onnx = n.domain == "ai.onnx";
         n.domain_opset = opset_for(static_cast<int>(g), n.domain);
         n.since_version = resolve_version(n.domain, n.proto->op_type(), n.domain_opset);
+        n.op_id = op_id(n);
+        ++v_.op_types_[n.op_id].count;
         v_.nodes_.push_back(std::move(n));
       }
     }
@@ -1024,10 +1057,11 @@ class ModelViewBuilder {
     f.function_count = static_cast<uint64_t>(m.functions_size());
     for (const auto& gi : v_.graphs_)
       if (gi.proto) ++f.graph_count;
-    std::map<std::pair<std::string_view, std::string_view>, uint64_t> counts;
-    for (const auto& n : v_.nodes_) ++counts[{n.domain, n.op_type()}];
-    for (const auto& [key, count] : counts)
-      f.op_histogram.push_back({std::string(key.first), std::string(key.second), count});
+    // By domain and op, then by count (stable).
+    f.op_histogram = v_.op_types_;
+    std::sort(f.op_histogram.begin(), f.op_histogram.end(), [](const OpCount& a, const OpCount& b) {
+      return std::tie(a.domain, a.op_type) < std::tie(b.domain, b.op_type);
+    });
     std::stable_sort(f.op_histogram.begin(), f.op_histogram.end(),
                      [](const OpCount& a, const OpCount& b) { return a.count > b.count; });
   }
