@@ -33,9 +33,16 @@ struct TextOptions {
 // Keys keep the documented order (ordered_json), so dump() is byte-for-byte
 // stable for the same model and analysis. Converts implicitly to nlohmann::json.
 // `compare` (--compare-march) adds the "compare_march" field / text section.
+// `include_nodes` false leaves "nodes" empty (for write_inspect_json).
 nlohmann::ordered_json inspect_json(const ModelView& view, const Analysis& analysis,
                                     const std::vector<GateResult>& gates = {},
-                                    const MarchComparison* compare = nullptr);
+                                    const MarchComparison* compare = nullptr, bool include_nodes = true);
+// Writes `report` (an inspect_json report, "nodes" last) as dump(2) would, the
+// same bytes, but builds and writes one node object at a time, so a graph of
+// 200,000 nodes never sits in memory as one JSON tree. Whatever "nodes" holds
+// in `report` is replaced by the nodes of `view`.
+void write_inspect_json(std::ostream& out, nlohmann::ordered_json report, const ModelView& view,
+                        const Analysis& analysis);
 void write_text(std::ostream& out, const ModelView& view, const Analysis& analysis,
                 const std::vector<GateResult>& gates, const TextOptions& options,
                 const MarchComparison* compare = nullptr);

@@ -152,8 +152,11 @@ int run_inspect(const InspectArgs& args) {
   emit(args.output, [&](std::ostream& out) {
     const BaselineDiff* base = baseline ? &*baseline : nullptr;
     if (args.format == "json") {
-      auto report = inspect_json(result.view, result.analysis, gate_results, compare ? &*compare : nullptr);
-      out << (base ? with_baseline(report, *base) : report).dump(2) << "\n";
+      // The nodes are streamed by write_inspect_json, not built into the tree.
+      auto report = inspect_json(result.view, result.analysis, gate_results, compare ? &*compare : nullptr,
+                                 /*include_nodes=*/false);
+      write_inspect_json(out, base ? with_baseline(report, *base) : std::move(report), result.view,
+                         result.analysis);
     } else if (args.format == "sarif") {
       out << sarif_log({sarif_run(result.view, result.analysis, base)}).dump(2) << "\n";
     } else if (args.format == "csv") {

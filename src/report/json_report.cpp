@@ -7,6 +7,8 @@
 // otherwise throw on a model with a malformed name.
 
 #include <cmath>
+#include <ostream>
+#include <string_view>
 
 #include "report/report_util.h"
 #include "zonnx/byte_order.h"
@@ -258,7 +260,8 @@ Json node_json(const ModelView& view, const NodeInfo& node, const NodeVerdict* v
 }  // namespace
 
 nlohmann::ordered_json inspect_json(const ModelView& view, const Analysis& analysis,
-                                    const std::vector<GateResult>& gates, const MarchComparison* compare) {
+                                    const std::vector<GateResult>& gates, const MarchComparison* compare,
+                                    bool include_nodes) {
   Json j = Json::object();
   j["schema"] = kJsonSchema;
   j["tool"] = Json{{"name", "zonnx"}, {"version", ZONNX_VERSION}};
@@ -277,10 +280,44 @@ nlohmann::ordered_json inspect_json(const ModelView& view, const Analysis& analy
   j["warnings"] = std::move(warnings);
   Json nodes = Json::array();
   const auto& verdicts = analysis.verdicts;
-  for (const NodeInfo& node : view.nodes())
-    nodes.push_back(node_json(view, node, node.index < verdicts.size() ? &verdicts[node.index] : nullptr));
+  if (include_nodes)
+    for (const NodeInfo& node : view.nodes())
+      nodes.push_back(node_json(view, node, node.index < verdicts.size() ? &verdicts[node.index] : nullptr));
   j["nodes"] = std::move(nodes);
   return j;
+}
+
+void write_inspect_json(std::ostream& out, nlohmann::ordered_json report, const ModelView& view,
+                        const Analysis& analysis) {
+  // Everything but the nodes goes through dump(2); "nodes" is the last key, so
+  // its empty array closes the text and the nodes are written in its place.
+  report.erase("nodes");
+  report["nodes"] = Json::array();
+  const std::string head = report.dump(2);
+  static constexpr std::string_view kTail = "\"nodes\": []\n}";
+  if (view.nodes().empty() || head.size() < kTail.size() ||
+      std::string_view(head).substr(head.size() - kTail.size()) != kTail) {
+    out << head << "\n";
+    return;
+  }
+  out.write(head.data(), static_cast<std::streamsize>(head.size() - 3));  // up to and including '['
+  const auto& verdicts = analysis.verdicts;
+  bool first = true;
+  for (const NodeInfo& node : view.nodes()) {
+    const std::string text =
+        node_json(view, node, node.index < verdicts.size() ? &verdicts[node.index] : nullptr).dump(2);
+    // One level deeper than dump(2) of the node alone: array items of a top-level key.
+    out << (first ? "\n    " : ",\n    ");
+    first = false;
+    size_t start = 0;
+    for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
+      out.write(text.data() + start, static_cast<std::streamsize>(nl + 1 - start));
+      out << "    ";
+      start = nl + 1;
+    }
+    out.write(text.data() + start, static_cast<std::streamsize>(text.size() - start));
+  }
+  out << "\n  ]\n}\n";
 }
 
 }  // namespace zonnx

@@ -396,6 +396,29 @@ TEST(ReportJson, HandMadeAnalysisIsReportedExactly) {
   EXPECT_EQ(j.at("nodes").at(0).at("reasons").size(), 0u);
 }
 
+// The CLI streams the nodes (write_inspect_json); the bytes must be dump(2)'s.
+TEST(ReportJson, StreamedNodesAreTheSameBytesAsTheTree) {
+  auto same = [](const ModelView& view, const std::string& label) {
+    const Analysis analysis = analyze(view, {});
+    const std::vector<GateResult> gates = {{"--fail-on cpu", true, "x"}};
+    const ordered_json tree = inspect_json(view, analysis, gates);
+    std::ostringstream streamed;
+    write_inspect_json(streamed, inspect_json(view, analysis, gates, nullptr, false), view, analysis);
+    EXPECT_EQ(streamed.str(), tree.dump(2) + "\n") << label;
+    EXPECT_EQ(ordered_json::parse(streamed.str()).at("nodes").size(), view.nodes().size()) << label;
+  };
+  same(view_of(basic_model()), "basic");
+  same(view_of(nested_model()), "nested");
+  ModelBuilder empty;
+  empty.input("x", onnx::TensorProto::FLOAT, {1}).output("x", onnx::TensorProto::FLOAT, {1});
+  same(view_of(empty), "no nodes");
+  for (const char* file : {"squeezenet1_1_op13.onnx", "gru_op13.onnx", "transformer_encoder_op17.onnx",
+                           "silero_vad_16k_op15.onnx"}) {
+    ModelView view = ModelView::build(load_model(test::bundled_model(file)));
+    same(view, file);
+  }
+}
+
 TEST(ReportJson, InvalidUtf8InTheModelStillDumps) {
   ModelBuilder b = basic_model();
   b.proto().mutable_graph()->mutable_node(1)->set_name("relu\xff\xfe");
