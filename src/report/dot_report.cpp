@@ -98,26 +98,14 @@ void write_dot(std::ostream& out, const ModelView& view, const Analysis& analysi
     out << "  }\n";
   }
 
-  // One edge per producer -> consumer pair, whatever the number of values between them.
-  std::set<std::pair<size_t, size_t>> edges;
-  for (const NodeInfo& node : view.nodes()) {
-    for (const std::string& input : node.proto->input()) {
-      if (input.empty()) continue;
-      size_t producer = view.producer(node.graph, input);
-      if (producer == SIZE_MAX || producer == node.index) continue;
-      if (!edges.insert({producer, node.index}).second) continue;
-      const NodeVerdict* from = verdict_of(producer);
-      const NodeVerdict* to = verdict_of(node.index);
-      const bool crosses = from && to && from->counted && to->counted &&
-                           (from->placement == Placement::Nnpa) != (to->placement == Placement::Nnpa);
-      if (crosses)
-        out << fmt::format(
-            "  n{} -> n{} [color=\"{}\", penwidth=2.5, style=bold, tooltip=\"{}\"];\n", producer, node.index,
-            kTransitionColor,
-            from->placement == Placement::Nnpa ? "NNPA to CPU (unstick)" : "CPU to NNPA (stick)");
-      else
-        out << fmt::format("  n{} -> n{};\n", producer, node.index);
-    }
+  for (const report::DataEdge& e : report::data_edges(view, analysis)) {
+    if (e.transition)
+      out << fmt::format("  n{} -> n{} [color=\"{}\", penwidth=2.5, style=bold, tooltip=\"{}\"];\n", e.from,
+                         e.to, kTransitionColor,
+                         analysis.verdicts[e.from].placement == Placement::Nnpa ? "NNPA to CPU (unstick)"
+                                                                                : "CPU to NNPA (stick)");
+    else
+      out << fmt::format("  n{} -> n{};\n", e.from, e.to);
   }
   out << "}\n";
 }

@@ -38,27 +38,22 @@ std::string placement_class(const Analysis& analysis, size_t index) {
   return std::string(placement_name(analysis.verdicts[index].placement));
 }
 
-// Producer -> consumer edges, one per pair of nodes, in node order.
+// Producer -> consumer edges, one per pair of nodes, in node order; a node in
+// an If/Loop/Scan body also hangs below the node that owns its graph.
 std::vector<Edge> graph_edges(const ModelView& view, const Analysis& analysis) {
-  std::vector<Edge> edges;
   const auto& nodes = view.nodes();
+  const auto& graphs = view.graphs();
+  const std::vector<report::DataEdge> data = report::data_edges(view, analysis);
+  std::vector<Edge> edges;
+  size_t next = 0;
   for (const NodeInfo& node : nodes) {
     std::set<size_t> producers;
-    for (const std::string& in : node.proto->input()) {
-      if (in.empty()) continue;
-      const size_t p = view.producer(node.graph, in);
-      if (p < nodes.size() && p != node.index) producers.insert(p);
-    }
-    // A node in an If/Loop/Scan body hangs below the node that owns its graph.
-    const auto& graphs = view.graphs();
+    for (; next < data.size() && data[next].to == node.index; ++next) producers.insert(data[next].from);
     const bool graph_known = node.graph >= 0 && static_cast<size_t>(node.graph) < graphs.size();
     const size_t owner = graph_known ? graphs[static_cast<size_t>(node.graph)].owner_node : SIZE_MAX;
     if (owner < nodes.size() && owner != node.index) producers.insert(owner);
-    for (size_t p : producers) {
-      const std::string a = placement_class(analysis, p), b = placement_class(analysis, node.index);
-      const bool transition = a != "folded" && b != "folded" && (a == "nnpa") != (b == "nnpa");
-      edges.push_back(Edge{p, node.index, transition});
-    }
+    for (size_t p : producers)
+      edges.push_back(Edge{p, node.index, report::crosses_devices(analysis, p, node.index)});
   }
   return edges;
 }

@@ -14,10 +14,6 @@
 #include "zonnx/byte_order.h"
 #include "zonnx/report.h"
 
-#ifndef ZONNX_VERSION
-#define ZONNX_VERSION "unknown"
-#endif
-
 namespace zonnx {
 namespace {
 

@@ -316,4 +316,26 @@ std::string percent(double share) {
   return fmt::format("{:.1f}%", shown);
 }
 
+bool crosses_devices(const Analysis& analysis, size_t a, size_t b) {
+  const auto& v = analysis.verdicts;
+  if (a >= v.size() || b >= v.size() || !v[a].counted || !v[b].counted) return false;
+  return (v[a].placement == Placement::Nnpa) != (v[b].placement == Placement::Nnpa);
+}
+
+std::vector<DataEdge> data_edges(const ModelView& view, const Analysis& analysis) {
+  std::vector<DataEdge> edges;
+  const auto& nodes = view.nodes();
+  for (const NodeInfo& node : nodes) {
+    const size_t first = edges.size();
+    for (uint32_t i = 0; i < node.input_count; ++i) {
+      const size_t p = view.input_producer(node, static_cast<int>(i));
+      if (p >= nodes.size() || p == node.index) continue;
+      bool seen = false;
+      for (size_t k = first; k < edges.size() && !seen; ++k) seen = edges[k].from == p;
+      if (!seen) edges.push_back({p, node.index, crosses_devices(analysis, p, node.index)});
+    }
+  }
+  return edges;
+}
+
 }  // namespace zonnx::report

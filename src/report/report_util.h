@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "zonnx/model_view.h"
+#include "zonnx/rules.h"
 
 namespace zonnx::report {
 
@@ -51,5 +52,18 @@ std::string human_bytes(uint64_t bytes);
 std::string human_count(uint64_t n);
 // Share 0..1 as "80.0%"; never shows 100.0% or 0.0% for a share that is not exactly 1 or 0.
 std::string percent(double share);
+
+// True when both nodes execute (counted) and exactly one of them runs on the
+// NNPA: data between them is converted (stick or unstick).
+bool crosses_devices(const Analysis& analysis, size_t a, size_t b);
+
+// One edge per producer -> consumer pair of nodes, whatever the number of
+// values between them: consumers in node order, producers in input order.
+struct DataEdge {
+  size_t from = 0;
+  size_t to = 0;
+  bool transition = false;  // crosses_devices(from, to)
+};
+std::vector<DataEdge> data_edges(const ModelView& view, const Analysis& analysis);
 
 }  // namespace zonnx::report

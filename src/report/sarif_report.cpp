@@ -21,10 +21,6 @@
 #include "zonnx/baseline.h"
 #include "zonnx/report.h"
 
-#ifndef ZONNX_VERSION
-#define ZONNX_VERSION "unknown"
-#endif
-
 namespace zonnx {
 namespace {
 
