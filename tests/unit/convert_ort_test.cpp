@@ -74,10 +74,39 @@ std::string run_command(const std::string& cmd, int* status) {
   return out;
 }
 
+// tests/ort: run.js and its npm install (onnxruntime-node).
+fs::path ort_dir() { return fs::path(test::source_dir()) / "tests" / "ort"; }
+bool ort_installed() { return fs::exists(ort_dir() / "node_modules" / "onnxruntime-node"); }
+constexpr const char* kNoOrt = "onnxruntime-node not installed (cd tests/ort && npm ci)";
+
+struct OrtRun {
+  int code = -1;
+  std::string out;
+  bool unavailable() const { return code == 77; }  // run.js cannot run here: the test skips
+};
+
+// Writes `manifest` to `path` and runs `node run.js MODE path ARGS`.
+OrtRun run_ort(const std::string& mode, const nlohmann::json& manifest, const std::string& path,
+               const std::string& args = "") {
+  std::ofstream(path) << manifest.dump();
+  int status = 0;
+  OrtRun run;
+  run.out = run_command("node " + (ort_dir() / "run.js").string() + " " + mode + " " + path +
+                            (args.empty() ? "" : " " + args) + " 2>&1",
+                        &status);
+  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// A "same" run passed: exit 0 and its summary line contains `summary`.
+void expect_same(const OrtRun& run, const std::string& summary) {
+  std::cout << run.out;
+  EXPECT_EQ(run.code, 0) << run.out;
+  EXPECT_NE(run.out.find(summary), std::string::npos) << run.out;
+}
+
 TEST(ConvertOrt, NodeTestsMatchReferenceOutputsInOnnxRuntime) {
-  const fs::path ort_dir = fs::path(test::source_dir()) / "tests" / "ort";
-  if (!fs::exists(ort_dir / "node_modules" / "onnxruntime-node"))
-    GTEST_SKIP() << "onnxruntime-node not installed (cd tests/ort && npm ci)";
+  if (!ort_installed()) GTEST_SKIP() << kNoOrt;
   std::map<std::string, Case> cases;
   std::vector<fs::path> roots = {"/usr/share/libonnx-testdata/data/node"};
   if (!test::shared_dir().empty()) roots.push_back(fs::path(test::shared_dir()) / "onnx-node-tests");
@@ -141,13 +170,10 @@ TEST(ConvertOrt, NodeTestsMatchReferenceOutputsInOnnxRuntime) {
       }
     }
   }
-  const std::string manifest_path = work + "/manifest.json";
-  std::ofstream(manifest_path) << manifest.dump();
-  int status = 0;
-  const std::string out =
-      run_command("node " + (ort_dir / "run.js").string() + " check " + manifest_path + " 2 2>&1", &status);
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 77) GTEST_SKIP() << out;
+  const OrtRun ort = run_ort("check", manifest, work + "/manifest.json", "2");
+  if (ort.unavailable()) GTEST_SKIP() << ort.out;
+  const std::string& out = ort.out;
+  const int code = ort.code;
 
   std::cout << "convert: " << nlohmann::json(counts).dump() << "\n";
   std::cout << "onnxruntime: " << out;
@@ -217,9 +243,7 @@ nlohmann::json write_random_inputs(const RealModel& spec, const std::string& dir
 }
 
 TEST(ConvertOrt, RealModelsToNnpaAndBackMatchTheOriginalInOnnxRuntime) {
-  const fs::path ort_dir = fs::path(test::source_dir()) / "tests" / "ort";
-  if (!fs::exists(ort_dir / "node_modules" / "onnxruntime-node"))
-    GTEST_SKIP() << "onnxruntime-node not installed (cd tests/ort && npm ci)";
+  if (!ort_installed()) GTEST_SKIP() << kNoOrt;
   // The bundled models always; ../shared/models (when present) adds the others.
   std::vector<RealModel> models;
   std::set<std::string> seen;
@@ -279,16 +303,9 @@ TEST(ConvertOrt, RealModelsToNnpaAndBackMatchTheOriginalInOnnxRuntime) {
     }
     manifest.push_back({{"name", name}, {"model", m.path}, {"feeds", feeds}, {"converted", converted}});
   }
-  const std::string manifest_path = work + "/real_models.json";
-  std::ofstream(manifest_path) << manifest.dump();
-  int status = 0;
-  const std::string out =
-      run_command("node " + (ort_dir / "run.js").string() + " same " + manifest_path + " 2>&1", &status);
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 77) GTEST_SKIP() << out;
-  std::cout << out;
-  EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("\"failures\":0"), std::string::npos) << out;
+  const OrtRun ort = run_ort("same", manifest, work + "/real_models.json");
+  if (ort.unavailable()) GTEST_SKIP() << ort.out;
+  expect_same(ort, "\"failures\":0");
 }
 
 // ---- multi-node rewrites: Softmax/LogSoftmax/Hardmax on a non-last axis across opset 13 ------------
@@ -354,19 +371,10 @@ TEST(ConvertOrt, SoftmaxFamilyOnANonLastAxisKeepsItsResultsAcrossOpset13) {
       manifest.push_back({{"name", name}, {"model", in}, {"feeds", feeds}, {"converted", converted}});
     }
   }
-  const fs::path ort_dir = fs::path(test::source_dir()) / "tests" / "ort";
-  if (!fs::exists(ort_dir / "node_modules" / "onnxruntime-node"))
-    GTEST_SKIP() << "onnxruntime-node not installed (cd tests/ort && npm ci)";
-  const std::string manifest_path = work + "/softmax.json";
-  std::ofstream(manifest_path) << manifest.dump();
-  int status = 0;
-  const std::string out =
-      run_command("node " + (ort_dir / "run.js").string() + " same " + manifest_path + " 2>&1", &status);
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 77) GTEST_SKIP() << out;
-  std::cout << out;
-  EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("\"failures\":0"), std::string::npos) << out;
+  if (!ort_installed()) GTEST_SKIP() << kNoOrt;
+  const OrtRun ort = run_ort("same", manifest, work + "/softmax.json");
+  if (ort.unavailable()) GTEST_SKIP() << ort.out;
+  expect_same(ort, "\"failures\":0");
 }
 
 // Upsample-7 (scales attribute) -> 9 (scales input) -> Resize-10 -> Resize-11+ and back down to 7.
@@ -412,19 +420,10 @@ TEST(ConvertOrt, UpsampleBecomesResizeWithTheSameResults) {
     manifest.push_back(
         {{"name", "Upsample_" + mode}, {"model", in}, {"feeds", feeds}, {"converted", converted}});
   }
-  const fs::path ort_dir = fs::path(test::source_dir()) / "tests" / "ort";
-  if (!fs::exists(ort_dir / "node_modules" / "onnxruntime-node"))
-    GTEST_SKIP() << "onnxruntime-node not installed (cd tests/ort && npm ci)";
-  const std::string manifest_path = work + "/upsample.json";
-  std::ofstream(manifest_path) << manifest.dump();
-  int status = 0;
-  const std::string out =
-      run_command("node " + (ort_dir / "run.js").string() + " same " + manifest_path + " 2>&1", &status);
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 77) GTEST_SKIP() << out;
-  std::cout << out;
-  EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("\"compared\":8,\"failures\":0"), std::string::npos) << out;
+  if (!ort_installed()) GTEST_SKIP() << kNoOrt;
+  const OrtRun ort = run_ort("same", manifest, work + "/upsample.json");
+  if (ort.unavailable()) GTEST_SKIP() << ort.out;
+  expect_same(ort, "\"compared\":8,\"failures\":0");
 }
 
 // ---- external data: --external-data copy / reference / auto --------------------------------------
@@ -541,9 +540,7 @@ TEST(ConvertOrt, ExternalDataCopyAndReferenceGiveTheOriginalsOutputs) {
   EXPECT_THROW(convert_with(bad_dir + "/model.onnx", bad_out + "/m.onnx", "22", "copy"), ModelError);
   EXPECT_TRUE(fs::is_empty(bad_out)) << "a failed copy left files behind";
 
-  const fs::path ort_dir = fs::path(test::source_dir()) / "tests" / "ort";
-  if (!fs::exists(ort_dir / "node_modules" / "onnxruntime-node"))
-    GTEST_SKIP() << "onnxruntime-node not installed (cd tests/ort && npm ci)";
+  if (!ort_installed()) GTEST_SKIP() << kNoOrt;
   std::string error;
   RealModel spec{in, {}, {}};
   const nlohmann::json feeds = write_random_inputs(spec, work, &error);
@@ -556,16 +553,9 @@ TEST(ConvertOrt, ExternalDataCopyAndReferenceGiveTheOriginalsOutputs) {
                        {{{"label", "(-> 22, copy)"}, {"path", copy_dir + "/m22.onnx"}},
                         {{"label", "(-> 22 -> 13, copy twice)"}, {"path", back_dir + "/m13.onnx"}},
                         {{"label", "(-> 22, reference)"}, {"path", in_dir + "/ref22.onnx"}}}}});
-  const std::string manifest_path = work + "/external.json";
-  std::ofstream(manifest_path) << manifest.dump();
-  int status = 0;
-  const std::string out =
-      run_command("node " + (ort_dir / "run.js").string() + " same " + manifest_path + " 2>&1", &status);
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 77) GTEST_SKIP() << out;
-  std::cout << out;
-  EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("\"compared\":3,\"failures\":0"), std::string::npos) << out;
+  const OrtRun ort = run_ort("same", manifest, work + "/external.json");
+  if (ort.unavailable()) GTEST_SKIP() << ort.out;
+  expect_same(ort, "\"compared\":3,\"failures\":0");
 }
 
 }  // namespace
