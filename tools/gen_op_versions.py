@@ -29,6 +29,8 @@ import json
 import os
 import sys
 
+from generated_file import write_or_check
+
 FORMAT = "zonnx.op-versions/1"
 REGISTRY_MAX_OPSET = 17     # newest ai.onnx opset read from the onnx package
 REGISTRY_ML_MAX_OPSET = 3   # newest ai.onnx.ml opset read from the onnx package
@@ -303,29 +305,8 @@ def main(argv):
         return 2
     json.loads(text)  # the renderer must produce valid JSON
 
-    if args.stdout:
-        sys.stdout.write(text)
-        return 0
-    if args.check:
-        try:
-            with open(args.output, "r", encoding="utf-8") as f:
-                current = f.read()
-        except OSError as e:
-            print("gen_op_versions: %s" % e, file=sys.stderr)
-            return 1
-        if current != text:
-            print("gen_op_versions: %s is out of date; run /usr/bin/python3 tools/gen_op_versions.py"
-                  % os.path.relpath(args.output, root), file=sys.stderr)
-            return 1
-        print("gen_op_versions: %s is up to date" % os.path.relpath(args.output, root))
-        return 0
-    tmp = args.output + ".tmp"
-    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    os.replace(tmp, args.output)
-    print("gen_op_versions: wrote %s" % os.path.relpath(args.output, root))
-    return 0
-
+    return write_or_check("gen_op_versions", text, args.output, root, stdout=args.stdout, check=args.check,
+                          regenerate="/usr/bin/python3 tools/gen_op_versions.py")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

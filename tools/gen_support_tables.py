@@ -26,6 +26,8 @@ import os
 import re
 import sys
 
+from generated_file import write_or_check
+
 FORMAT = "zonnx.support-tables/1"
 NNPA_DOC = "SupportedONNXOps-NNPA.md"
 CPU_DOC = "SupportedONNXOps-cpu.md"
@@ -302,28 +304,8 @@ def main(argv):
         print("gen_support_tables: error: %s" % e, file=sys.stderr)
         return 2
 
-    if args.stdout:
-        sys.stdout.write(text)
-        return 0
-    if args.check:
-        try:
-            current = read_text(args.output)
-        except OSError as e:
-            print("gen_support_tables: %s" % e, file=sys.stderr)
-            return 1
-        if current != text:
-            print("gen_support_tables: %s is out of date; run python3 tools/gen_support_tables.py"
-                  % os.path.relpath(args.output, root), file=sys.stderr)
-            return 1
-        print("gen_support_tables: %s is up to date" % os.path.relpath(args.output, root))
-        return 0
-    tmp = args.output + ".tmp"
-    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    os.replace(tmp, args.output)
-    print("gen_support_tables: wrote %s" % os.path.relpath(args.output, root))
-    return 0
-
+    return write_or_check("gen_support_tables", text, args.output, root, stdout=args.stdout, check=args.check,
+                          regenerate="python3 tools/gen_support_tables.py")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
