@@ -170,6 +170,9 @@ class ModelView {
   // Distinct (domain, op_type) pairs in order of first appearance, with their
   // node counts; NodeInfo::op_id indexes here, so rules can work per op once.
   const std::vector<OpCount>& op_types() const { return op_types_; }
+  // A node's op_type from that small table: passes over many nodes compare
+  // ops there instead of reaching into each node's proto.
+  std::string_view op_name(const NodeInfo& node) const { return op_types_[node.op_id].op_type; }
   // Notes about the view itself (e.g. "shape inference failed for node X: ...").
   const std::vector<std::string>& warnings() const { return warnings_; }
   // True when the node (main graph) only computes integer shape arithmetic on

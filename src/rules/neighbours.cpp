@@ -68,7 +68,7 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
   for (const NodeInfo& node : view.nodes()) {
     NodeVerdict& v = verdicts[node.index];
     if (!node.is_onnx()) continue;
-    const std::string_view op = node.op_type();
+    const std::string_view op = view.op_name(node);
     if (op == "Softplus" && v.placement == Placement::Nnpa) {
       if (!sandwiched(view, node, verdicts) || !static_input(view, node)) {
         set_cpu(
@@ -100,10 +100,9 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
   //     replaceReciprocalSqrtPattern); on z16 it becomes Exp(Mul(Log(x), -0.5)) on NNPA when
   //     sandwiched between NNPA ops with a static shape (ZHighStick.td ReplaceONNXReciprocalSqrtPattern).
   for (const NodeInfo& node : view.nodes()) {
-    if (!node.is_onnx() || std::string_view(node.op_type()) != "Reciprocal" || node.proto->input_size() != 1)
-      continue;
+    if (!node.is_onnx() || view.op_name(node) != "Reciprocal" || node.input_count != 1) continue;
     size_t s = view.input_producer(node, 0);
-    if (s == SIZE_MAX || view.nodes()[s].op_type() != "Sqrt" || !view.nodes()[s].is_onnx()) continue;
+    if (s == SIZE_MAX || view.op_name(view.nodes()[s]) != "Sqrt" || !view.nodes()[s].is_onnx()) continue;
     const NodeInfo& sqrt = view.nodes()[s];
     if (sqrt.proto->input_size() < 1 || sqrt.proto->output_size() < 1 || node.proto->output_size() < 1)
       continue;
@@ -145,12 +144,12 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
   //    and the bias dim static and equal, becomes the MatMul's bias on NNPA.
   for (const NodeInfo& node : view.nodes()) {
     NodeVerdict& v = verdicts[node.index];
-    if (!node.is_onnx() || std::string_view(node.op_type()) != "Add" || v.placement != Placement::Cpu ||
+    if (!node.is_onnx() || view.op_name(node) != "Add" || v.placement != Placement::Cpu ||
         v.reasons.empty() || v.reasons[0].rule != "nnpa.broadcast" || node.proto->input_size() != 2)
       continue;
     for (int side = 0; side < 2; ++side) {
       size_t m = view.input_producer(node, side);
-      if (!on_nnpa(verdicts, m) || view.nodes()[m].op_type() != "MatMul") continue;
+      if (!on_nnpa(verdicts, m) || view.op_name(view.nodes()[m]) != "MatMul") continue;
       const NodeInfo& matmul = view.nodes()[m];
       const ValueType* b = view.input_type(matmul, 1);
       const ValueType* bias = view.input_type(node, 1 - side);
@@ -171,7 +170,7 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
   std::vector<size_t> to_cpu;
   for (const NodeInfo& node : view.nodes()) {
     const NodeVerdict& v = verdicts[node.index];
-    if (!node.is_onnx() || v.placement != Placement::Nnpa || !light(node.op_type())) continue;
+    if (!node.is_onnx() || v.placement != Placement::Nnpa || !light(view.op_name(node))) continue;
     if (!v.notes.empty()) continue;  // rescued by a rewrite: the op is no longer a plain stick/op/unstick
     const auto& p = *node.proto;
     bool isolated = true;

@@ -123,7 +123,7 @@ bool in_repeated_body(const ModelView& view, const NodeInfo& node) {
   for (int guard = 0; g >= 0 && static_cast<size_t>(g) < graphs.size() && guard < 1 << 16; ++guard) {
     const size_t owner = graphs[static_cast<size_t>(g)].owner_node;
     if (owner < view.nodes().size()) {
-      const std::string_view op = view.nodes()[owner].op_type();
+      const std::string_view op = view.op_name(view.nodes()[owner]);
       if (op == "Loop" || op == "Scan") return true;
     }
     g = graphs[static_cast<size_t>(g)].parent;
@@ -206,7 +206,7 @@ std::vector<bool> compile_time_nodes(const ModelView& view, const std::vector<No
       constant[node.index] = functions.count({node.proto->domain(), node.op_type()}) == 0;
       continue;
     }
-    if (std::string_view(node.op_type()).substr(0, 6) == "Random") continue;
+    if (std::string_view(view.op_name(node)).substr(0, 6) == "Random") continue;
     bool all = false;
     for (int k = 0; k < node.proto->input_size(); ++k) {
       const ValueId in = view.input_value(node, k);
@@ -274,7 +274,7 @@ uint64_t saturating_mul(uint64_t a, uint64_t b) {
 }
 
 std::optional<uint64_t> node_macs(const ModelView& view, const NodeInfo& node) {
-  const std::string_view op = node.op_type();
+  const std::string_view op = view.op_name(node);
   if (node.is_onnx() && is_free_op(op)) return 0;
   if (in_repeated_body(view, node)) return std::nullopt;
   if (!node.is_onnx()) return product(view.output_type(node, 0));
