@@ -176,6 +176,16 @@ void check_conv_pool_node(onnx::InferenceContext& ctx, int weight_input) {
       if (v < 0) fail_shape_inference("attribute pads must not be negative");
 }
 
+// Inputs whose shape libonnx 1.12's inference function indexes without
+// checking the rank: STFT-17 reads dims 0 and 1 of the signal (found by
+// fuzzing: a rank-0 signal segfaults). The spec wants rank 3.
+void check_indexed_ranks(onnx::InferenceContext& ctx, const std::string& op) {
+  if (op != "STFT" || ctx.getNumInputs() < 1 || !ctx.getInputType(0)) return;
+  const auto& t = *ctx.getInputType(0);
+  if (t.has_tensor_type() && t.tensor_type().has_shape() && t.tensor_type().shape().dim_size() < 2)
+    fail_shape_inference("STFT signal of rank ", t.tensor_type().shape().dim_size(), ": expected rank 3");
+}
+
 // Weight input index of the ops that use convPoolShapeInference; -1 for pools, absent for other ops.
 std::optional<int> conv_pool_weight_input(const std::string& op) {
   static const std::map<std::string, int> kOps = {
@@ -231,10 +241,12 @@ class GuardedRegistry final : public onnx::ISchemaRegistry {
         if (onnx_domain && key == "Expand") shape_input = 1;
         if (onnx_domain && key == "ConstantOfShape") shape_input = 0;
         std::optional<int> conv_weight = onnx_domain ? conv_pool_weight_input(key) : std::nullopt;
+        const std::string op = onnx_domain ? key : std::string();
         slot->TypeAndShapeInferenceFunction(
-            [original, rules, shape_input, cap, conv_weight](onnx::InferenceContext& ctx) {
+            [original, rules, shape_input, cap, conv_weight, op](onnx::InferenceContext& ctx) {
               rules->check(ctx);
               if (conv_weight) check_conv_pool_node(ctx, *conv_weight);
+              check_indexed_ranks(ctx, op);
               if (shape_input < 0) return original(ctx);
               MaskedShapeInputContext masked(ctx, static_cast<size_t>(shape_input), cap);
               original(masked);
