@@ -48,15 +48,8 @@ std::string version_suffix(const std::string& op, int since_version) {
 }
 
 std::string device_of(Placement p) {
-  switch (p) {
-    case Placement::Nnpa:
-      return "nnpa";
-    case Placement::Cpu:
-      return "cpu";
-    case Placement::Unsupported:
-      break;
-  }
-  return "";  // would not compile: leave the choice to the compiler
+  // Would not compile: leave the choice to the compiler.
+  return p == Placement::Unsupported ? std::string() : std::string(placement_name(p));
 }
 
 }  // namespace
