@@ -16,12 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-json run_json(const std::vector<std::string>& args, int expected_exit = 0) {
-  RunResult r = run_zonnx(args);
-  EXPECT_EQ(r.exit_code, expected_exit) << r.err;
-  return json::parse(r.out);
-}
-
 // A `--format json` report of `model`, written by zonnx to a temp file.
 std::string write_report(const std::string& model, const std::string& march = "z16") {
   const std::string path = temp_dir() + "/report-" + march + ".json";
@@ -64,13 +58,13 @@ TEST(Baseline, Z17BaselineForZ16ShowsTheCompareMarchMovesReversed) {
   // Silero VAD: its STFT Sqrt runs on the NNPA on z17 only.
   const std::string model = bundled_model("silero_vad_16k_op15.onnx");
   const std::string z17 = write_report(model, "z17");
-  const json compare = run_json({"inspect", model, "--compare-march", "--format", "json"});
+  const json compare = run_zonnx_json({"inspect", model, "--compare-march", "--format", "json"});
   std::set<Move> expected;
   for (const json& m : compare["compare_march"]["moved"])
     expected.emplace(m["name"].get<std::string>(), m["to"].get<std::string>(), m["from"].get<std::string>());
   ASSERT_FALSE(expected.empty()) << "Silero VAD has ops that only z17 runs on the NNPA";
 
-  const json doc = run_json({"inspect", model, "--baseline", z17, "--format", "json"});
+  const json doc = run_zonnx_json({"inspect", model, "--baseline", z17, "--format", "json"});
   const json& b = doc["baseline"];
   EXPECT_EQ(moves_of(doc), expected);
   for (const json& m : b["moved"]) EXPECT_EQ(m["regression"], m["from"] == "nnpa") << m;
@@ -101,7 +95,7 @@ TEST(Baseline, Z17BaselineForZ16ShowsTheCompareMarchMovesReversed) {
 
   // The other way round everything moves onto the NNPA: no regression.
   const std::string z16 = write_report(model, "z16");
-  const json up = run_json(
+  const json up = run_zonnx_json(
       {"inspect", model, "--march", "z17", "--baseline", z16, "--format", "json", "--fail-on", "regression"});
   EXPECT_EQ(up["baseline"]["regressed"], false);
   EXPECT_EQ(up["baseline"]["regressions"], 0);
@@ -124,8 +118,8 @@ TEST(Baseline, ANodePinnedToTheCpuIsTheRegression) {
   set_attr(conv, "device", std::string("cpu"));
   const std::string edited = save_proto(model, "pinned.onnx");
 
-  const json doc =
-      run_json({"inspect", edited, "--baseline", baseline, "--format", "json", "--fail-on", "regression"}, 1);
+  const json doc = run_zonnx_json(
+      {"inspect", edited, "--baseline", baseline, "--format", "json", "--fail-on", "regression"}, 1);
   EXPECT_EQ(moves_of(doc), kPinnedMoves);
   EXPECT_EQ(doc["baseline"]["matched"]["by_position"], 0) << "every SqueezeNet node has a unique name";
   EXPECT_TRUE(doc["baseline"]["new_unsupported_ops"].empty());
@@ -141,7 +135,7 @@ TEST(Baseline, ANodePinnedToTheCpuIsTheRegression) {
   const std::string unnamed_edited = save_proto(strip(model), "unnamed-pinned.onnx");
   const std::string unnamed_baseline = write_report(unnamed_original);
   const json unnamed =
-      run_json({"inspect", unnamed_edited, "--baseline", unnamed_baseline, "--format", "json"});
+      run_zonnx_json({"inspect", unnamed_edited, "--baseline", unnamed_baseline, "--format", "json"});
   EXPECT_EQ(unnamed["baseline"]["matched"]["by_name"], 0);
   std::set<std::tuple<size_t, std::string, std::string>> by_index, by_index_named;
   for (const json& m : unnamed["baseline"]["moved"])
@@ -152,7 +146,7 @@ TEST(Baseline, ANodePinnedToTheCpuIsTheRegression) {
   EXPECT_EQ(by_index, by_index_named);
 
   // SARIF marks the moved nodes as new results, the rest as unchanged.
-  const json sarif = run_json({"inspect", edited, "--baseline", baseline, "--format", "sarif"});
+  const json sarif = run_zonnx_json({"inspect", edited, "--baseline", baseline, "--format", "sarif"});
   std::set<std::string> new_results;
   for (const json& r : sarif["runs"][0]["results"]) {
     if (r["baselineState"] == "new")
@@ -188,8 +182,8 @@ TEST(Baseline, ANewUnsupportedOpIsARegression) {
   opset->set_version(1);
   const std::string edited = save_proto(model, "custom.onnx");
 
-  const json doc =
-      run_json({"inspect", edited, "--baseline", baseline, "--format", "json", "--fail-on", "regression"}, 1);
+  const json doc = run_zonnx_json(
+      {"inspect", edited, "--baseline", baseline, "--format", "json", "--fail-on", "regression"}, 1);
   const json& b = doc["baseline"];
   EXPECT_EQ(b["new_unsupported_ops"], json::array({"com.example::GRU"}));
   std::set<std::tuple<std::string, std::string, std::string, std::string>> moved;  // name, from, to, rule
@@ -212,8 +206,8 @@ TEST(Baseline, NodesAddedAndRemoved) {
   // Rename one node: by name it is one node removed and one added.
   onnx::NodeProto& node = node_named(model, kPinnedConv);
   node.set_name("renamed_conv");
-  const json doc =
-      run_json({"inspect", save_proto(model, "renamed.onnx"), "--baseline", baseline, "--format", "json"});
+  const json doc = run_zonnx_json(
+      {"inspect", save_proto(model, "renamed.onnx"), "--baseline", baseline, "--format", "json"});
   const json& b = doc["baseline"];
   ASSERT_EQ(b["added"].size(), 1u);
   EXPECT_EQ(b["added"][0]["name"], "renamed_conv");
@@ -276,7 +270,7 @@ TEST(Baseline, SchemaFileDescribesTheBaselineObject) {
   const json& spec = schema["properties"]["baseline"];
   ASSERT_TRUE(spec.is_object()) << "docs/zonnx.inspect-1.schema.json lacks \"baseline\"";
   const std::string model = bundled_model("gru_op13.onnx");
-  const json doc = run_json({"inspect", model, "--baseline", write_report(model), "--format", "json"});
+  const json doc = run_zonnx_json({"inspect", model, "--baseline", write_report(model), "--format", "json"});
   std::set<std::string> required, present;
   for (const json& key : spec["required"]) required.insert(key);
   for (const auto& [key, value] : doc["baseline"].items()) present.insert(key);

@@ -12,12 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-json run_json(const std::vector<std::string>& args, int expected_exit = 0) {
-  RunResult r = run_zonnx(args);
-  EXPECT_EQ(r.exit_code, expected_exit) << r.err;
-  return json::parse(r.out);
-}
-
 TEST(Cli, InspectSqueezenetTextReportsPlacement) {
   RunResult r = run_zonnx({"inspect", bundled_model("squeezenet1_1_op13.onnx")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -40,7 +34,7 @@ TEST(Cli, ColorOnlyWhenAskedAndNeverWithNoColor) {
 // NNPA Conv -> NNPA; MaxPool uses ceil_mode=1 -> CPU; GlobalAveragePool on 13x13 -> ReduceMean on
 // NNPA; Concat, Flatten and Identity have no NNPA lowering.
 TEST(Cli, SqueezenetPlacementMatchesTheRules) {
-  json doc = run_json({"inspect", "--format", "json", bundled_model("squeezenet1_1_op13.onnx")});
+  json doc = run_zonnx_json({"inspect", "--format", "json", bundled_model("squeezenet1_1_op13.onnx")});
   ASSERT_EQ(doc["schema"], "zonnx.inspect/1");
   std::map<std::string, std::map<std::string, int>> by_op;
   std::map<std::string, std::set<std::string>> rules_by_op;
@@ -68,7 +62,7 @@ TEST(Cli, GatesFailTheBuild) {
   EXPECT_EQ(run_zonnx({"inspect", model, "--min-nnpa-coverage", "99"}).exit_code, 1);
   EXPECT_EQ(run_zonnx({"inspect", model, "--min-nnpa-coverage", "10"}).exit_code, 0);
   // JSON still goes to stdout when a gate fails, with the gate result.
-  json doc = run_json({"inspect", model, "--format", "json", "--fail-on", "cpu"}, 1);
+  json doc = run_zonnx_json({"inspect", model, "--format", "json", "--fail-on", "cpu"}, 1);
   ASSERT_TRUE(doc["gates"].is_array());
   EXPECT_EQ(doc["gates"][0]["failed"], true);
 }
@@ -118,19 +112,20 @@ TEST(Cli, Z17MovesNodesToNnpa) {
   // The transformer's Erf-based GELU, Sqrt and Softmax differ across generations; at least the
   // per-dimension limits and z17-only ops must never make z17 worse than z16.
   std::string model = bundled_model("transformer_encoder_op17.onnx");
-  json z16 = run_json({"inspect", "--format", "json", model});
-  json z17 = run_json({"inspect", "--format", "json", "--march", "z17", model});
+  json z16 = run_zonnx_json({"inspect", "--format", "json", model});
+  json z17 = run_zonnx_json({"inspect", "--format", "json", "--march", "z17", model});
   EXPECT_GE(z17["summary"]["nnpa"].get<int>(), z16["summary"]["nnpa"].get<int>());
   EXPECT_EQ(z17["target"]["march"], "z17");
 }
 
 TEST(Cli, InputShapeBindingsMakeDimsStatic) {
   std::string model = bundled_model("transformer_encoder_op17.onnx");
-  json dynamic = run_json({"inspect", "--format", "json", model});
+  json dynamic = run_zonnx_json({"inspect", "--format", "json", model});
   EXPECT_EQ(dynamic["model"]["inputs"][0]["shape"], json::parse(R"(["batch","seq"])"));
-  json by_name = run_json({"inspect", "--format", "json", "--input-shape", "tokens:1x16", model});
+  json by_name = run_zonnx_json({"inspect", "--format", "json", "--input-shape", "tokens:1x16", model});
   EXPECT_EQ(by_name["model"]["inputs"][0]["shape"], json::parse("[1,16]"));
-  json by_index = run_json({"inspect", "--format", "json", "--shapeInformation", "0:1x16,1:1x16", model});
+  json by_index =
+      run_zonnx_json({"inspect", "--format", "json", "--shapeInformation", "0:1x16,1:1x16", model});
   EXPECT_EQ(by_index["model"]["inputs"][0]["shape"], json::parse("[1,16]"));
   EXPECT_EQ(by_index["model"]["inputs"][1]["shape"], json::parse("[1,16]"));
   // Static shapes let the rules prove more: never fewer nodes on NNPA than with dynamic dims.

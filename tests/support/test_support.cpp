@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -224,6 +225,12 @@ void set_attr(onnx::NodeProto& node, const std::string& name, const std::vector<
   a->set_name(name);
   a->set_type(onnx::AttributeProto::INTS);
   for (int64_t v : values) a->add_ints(v);
+}
+
+nlohmann::json run_zonnx_json(const std::vector<std::string>& args, int expected_exit) {
+  RunResult r = run_zonnx(args);
+  EXPECT_EQ(r.exit_code, expected_exit) << r.err;
+  return nlohmann::json::parse(r.out);
 }
 
 }  // namespace zonnx::test

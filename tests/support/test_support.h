@@ -4,6 +4,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct RunResult {
   std::string err;
 };
 RunResult run_zonnx(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+// Runs zonnx, expects `expected_exit`, and parses its standard output as JSON.
+nlohmann::json run_zonnx_json(const std::vector<std::string>& args, int expected_exit = 0);
 
 // Small model builder for tests: a single graph at an opset.
 class ModelBuilder {
