@@ -146,11 +146,7 @@ Json page_data(const ModelView& view, const Analysis& analysis, const std::vecto
   summary["unstick"] = s.unstick_transitions;
   summary["compiles"] = s.compiles();
   d["summary"] = std::move(summary);
-  Json gate_list = Json::array();
-  for (const GateResult& g : gates)
-    gate_list.push_back(
-        Json{{"gate", valid_utf8(g.gate)}, {"failed", g.failed}, {"detail", valid_utf8(g.detail)}});
-  d["gates"] = std::move(gate_list);
+  d["gates"] = report::gates_json(gates);
 
   // Nodes as arrays to keep big pages small:
   // [name, op, placement, rule, message, hint, graph, row, column].

@@ -266,11 +266,7 @@ nlohmann::ordered_json inspect_json(const ModelView& view, const Analysis& analy
   j["summary"] = summary_json(analysis.summary);
   if (compare) j["compare_march"] = compare_json(*compare);
   j["byte_order"] = byte_order_json(view.model());
-  Json gates_json = Json::array();
-  for (const GateResult& g : gates)
-    gates_json.push_back(
-        Json{{"gate", valid_utf8(g.gate)}, {"failed", g.failed}, {"detail", valid_utf8(g.detail)}});
-  j["gates"] = std::move(gates_json);
+  j["gates"] = report::gates_json(gates);
   Json warnings = Json::array();
   for (const std::string& w : view.warnings()) warnings.push_back(valid_utf8(w));
   j["warnings"] = std::move(warnings);

@@ -316,6 +316,13 @@ std::string percent(double share) {
   return fmt::format("{:.1f}%", shown);
 }
 
+nlohmann::ordered_json gates_json(const std::vector<GateResult>& gates) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const GateResult& g : gates)
+    list.push_back({{"gate", valid_utf8(g.gate)}, {"failed", g.failed}, {"detail", valid_utf8(g.detail)}});
+  return list;
+}
+
 bool crosses_devices(const Analysis& analysis, size_t a, size_t b) {
   const auto& v = analysis.verdicts;
   if (a >= v.size() || b >= v.size() || !v[a].counted || !v[b].counted) return false;

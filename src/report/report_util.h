@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "zonnx/model_view.h"
+#include "zonnx/report.h"
 #include "zonnx/rules.h"
 
 namespace zonnx::report {
@@ -52,6 +54,9 @@ std::string human_bytes(uint64_t bytes);
 std::string human_count(uint64_t n);
 // Share 0..1 as "80.0%"; never shows 100.0% or 0.0% for a share that is not exactly 1 or 0.
 std::string percent(double share);
+
+// The gates as the JSON report and the HTML page list them: [{gate, failed, detail}].
+nlohmann::ordered_json gates_json(const std::vector<GateResult>& gates);
 
 // True when both nodes execute (counted) and exactly one of them runs on the
 // NNPA: data between them is converted (stick or unstick).
