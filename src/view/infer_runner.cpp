@@ -12,7 +12,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "view/fast_infer.h"
 #include "view/schemas_past_17.h"
 #include "view/shape_folding.h"
 #include "view/tensor_data.h"
@@ -504,9 +503,8 @@ std::string first_line(std::string s) {
 }  // namespace
 
 void run_shape_inference(onnx::ModelProto& model, const Limits& limits, std::vector<std::string>& warnings,
-                         std::unordered_set<std::string>* folded_values, bool allow_fast_path) {
+                         std::unordered_set<std::string>* folded_values) {
   ensure_onnx_schemas_past_17();
-  if (allow_fast_path && fast_infer_shapes(model, limits)) return;
   auto prepare = [&](bool without_declared) {
     auto work = std::make_unique<onnx::ModelProto>(model);
     if (without_declared) clear_declared(*work->mutable_graph());

@@ -29,10 +29,9 @@ namespace zonnx::view {
 // Never throws (except std::bad_alloc).
 // `folded_values` receives the outputs (main graph) of nodes whose integer
 // shape arithmetic the compiler folds into constants (see shape_folding.h).
-// Plain graphs of common ops take zonnx's own pass (fast_infer.h) instead of
-// libonnx unless `allow_fast_path` is false (the oracle test compares both).
+// This is libonnx only: the model view tries zonnx's own pass (fast_infer.h)
+// first and calls this when that pass does not cover the model.
 void run_shape_inference(onnx::ModelProto& model, const Limits& limits, std::vector<std::string>& warnings,
-                         std::unordered_set<std::string>* folded_values = nullptr,
-                         bool allow_fast_path = true);
+                         std::unordered_set<std::string>* folded_values = nullptr);
 
 }  // namespace zonnx::view

@@ -206,9 +206,7 @@ class ModelViewBuilder {
         return it == main.end() ? view::kNoId : it->second;
       };
       fast = view::fast_infer(model(), limits_, &numbering);
-      if (!fast)
-        view::run_shape_inference(v_.model_->proto, limits_, v_.warnings_, &v_.folded_values_,
-                                  /*allow_fast_path=*/false);
+      if (!fast) view::run_shape_inference(v_.model_->proto, limits_, v_.warnings_, &v_.folded_values_);
     }
     build_nodes();
     build_types(fast ? &*fast : nullptr);
