@@ -242,23 +242,8 @@ class ModelViewBuilder {
   std::unordered_set<std::string> declared_params_;  // dim_params present before inference
   std::map<std::string, int64_t> model_opsets_;
 
-  // resolve_version's cache.
-  struct VersionKey {
-    std::string_view domain, op;
-    int64_t opset;
-    bool operator==(const VersionKey& o) const {
-      return opset == o.opset && op == o.op && domain == o.domain;
-    }
-  };
-  struct VersionKeyHash {
-    size_t operator()(const VersionKey& k) const {
-      const std::hash<std::string_view> h;
-      return h(k.op) ^ (h(k.domain) * 31) ^ std::hash<int64_t>()(k.opset) * 131;
-    }
-  };
-  std::unordered_set<std::string> domain_names_;
-  std::unordered_map<VersionKey, int, VersionKeyHash> version_cache_;
-  std::vector<size_t> operand_base_;  // per node (index order): its first operand
+  std::map<std::pair<uint32_t, int64_t>, int> version_cache_;  // by (op id, opset)
+  std::vector<size_t> operand_base_;                           // per node (index order): its first operand
   struct ViewPairHash {
     size_t operator()(const std::pair<std::string_view, std::string_view>& k) const {
       const std::hash<std::string_view> h;
@@ -802,13 +787,14 @@ class ModelViewBuilder {
     return it == model_opsets_.end() ? 0 : it->second;
   }
 
-  int resolve_version(const std::string& domain, const std::string& op, int64_t opset) {
+  // The version of op `op_id` (domain and op_type) in force at `opset`.
+  int resolve_version(uint32_t op_id, int64_t opset) {
     if (opset <= 0) return 0;
-    // Keys view the proto's op_type strings and the normalised domain names
-    // kept in domain_names_; both outlive the cache.
-    VersionKey key{*domain_names_.insert(domain).first, op, opset};
+    const auto key = std::make_pair(op_id, opset);
     auto cached = version_cache_.find(key);
     if (cached != version_cache_.end()) return cached->second;
+    const std::string& domain = v_.op_types_[op_id].domain;
+    const std::string& op = v_.op_types_[op_id].op_type;
     int version = 0;
     const int capped = static_cast<int>(std::min<int64_t>(opset, std::numeric_limits<int>::max()));
     if (domain == "ai.onnx") {
@@ -857,8 +843,8 @@ class ModelViewBuilder {
         n.domain = normalize_domain(n.proto->domain());
         n.onnx = n.domain == "ai.onnx";
         n.domain_opset = opset_for(static_cast<int>(g), n.domain);
-        n.since_version = resolve_version(n.domain, n.proto->op_type(), n.domain_opset);
         n.op_id = op_id(n);
+        n.since_version = resolve_version(n.op_id, n.domain_opset);
         ++v_.op_types_[n.op_id].count;
         v_.nodes_.push_back(std::move(n));
       }
