@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "view/inference_guards.h"
 #include "view/schemas_past_17.h"
 #include "view/shape_folding.h"
 #include "view/tensor_data.h"
@@ -135,69 +136,9 @@ struct NodeShapeRules {
   }
 };
 
-// libonnx 1.12's convPoolShapeInference indexes shapes and attribute lists
-// without checking their lengths (found by fuzzing: a rank-2 Conv input
-// segfaults). Nodes of those ops must have a spatial input of rank >= 3, a
-// weight of the same rank, and attribute lists that fit the spatial rank.
-void check_conv_pool_node(onnx::InferenceContext& ctx, int weight_input) {
-  auto rank_of = [&](size_t i) -> int {
-    if (i >= ctx.getNumInputs() || !ctx.getInputType(i)) return -1;
-    const auto& t = *ctx.getInputType(i);
-    if (!t.has_tensor_type() || !t.tensor_type().has_shape()) return -1;
-    return t.tensor_type().shape().dim_size();
-  };
-  int x_rank = rank_of(0);
-  if (x_rank >= 0 && x_rank < 3) fail_shape_inference("input rank ", x_rank, " is below 3");
-  if (weight_input >= 0) {
-    int w_rank = rank_of(static_cast<size_t>(weight_input));
-    if (x_rank >= 0 && w_rank >= 0 && w_rank != x_rank)
-      fail_shape_inference("weight rank ", w_rank, " differs from input rank ", x_rank);
-  }
-  if (x_rank < 0) return;
-  const int spatial = x_rank - 2;
-  for (const char* name : {"kernel_shape", "strides", "dilations", "output_padding", "output_shape"}) {
-    const onnx::AttributeProto* a = ctx.getAttribute(name);
-    if (a && a->ints_size() != spatial) fail_shape_inference("attribute ", name, " has the wrong length");
-  }
-  const onnx::AttributeProto* pads = ctx.getAttribute("pads");
-  if (pads && pads->ints_size() != 2 * spatial) fail_shape_inference("attribute pads has the wrong length");
-  // It also divides by strides, dilations and group (found by fuzzing: SIGFPE on strides = 0).
-  for (const char* name : {"kernel_shape", "strides", "dilations"}) {
-    const onnx::AttributeProto* a = ctx.getAttribute(name);
-    if (!a) continue;
-    for (int64_t v : a->ints())
-      if (v <= 0) fail_shape_inference("attribute ", name, " must be positive");
-  }
-  if (const onnx::AttributeProto* g = ctx.getAttribute("group"); g && g->i() <= 0)
-    fail_shape_inference("attribute group must be positive");
-  if (pads)
-    for (int64_t v : pads->ints())
-      if (v < 0) fail_shape_inference("attribute pads must not be negative");
-}
-
-// Inputs whose shape libonnx 1.12's inference function indexes without
-// checking the rank: STFT-17 reads dims 0 and 1 of the signal (found by
-// fuzzing: a rank-0 signal segfaults). The spec wants rank 3.
-void check_indexed_ranks(onnx::InferenceContext& ctx, const std::string& op) {
-  if (op != "STFT" || ctx.getNumInputs() < 1 || !ctx.getInputType(0)) return;
-  const auto& t = *ctx.getInputType(0);
-  if (t.has_tensor_type() && t.tensor_type().has_shape() && t.tensor_type().shape().dim_size() < 2)
-    fail_shape_inference("STFT signal of rank ", t.tensor_type().shape().dim_size(), ": expected rank 3");
-}
-
-// Weight input index of the ops that use convPoolShapeInference; -1 for pools, absent for other ops.
-std::optional<int> conv_pool_weight_input(const std::string& op) {
-  static const std::map<std::string, int> kOps = {
-      {"Conv", 1},         {"ConvInteger", 1}, {"ConvTranspose", 1}, {"QLinearConv", 3}, {"DeformConv", 1},
-      {"AveragePool", -1}, {"MaxPool", -1},    {"LpPool", -1},       {"MaxUnpool", -1}};
-  auto it = kOps.find(op);
-  if (it == kOps.end()) return std::nullopt;
-  return it->second;
-}
-
 // Hands out libonnx's schemas (ours included), with guards:
 //  - inference functions only see nodes that match their schema (see
-//    NodeShapeRules);
+//    NodeShapeRules) and that pass the op's checks in inference_guards.h;
 //  - data propagation functions wrapped so that no propagated value grows
 //    beyond `cap` entries (Concat could otherwise double a shape vector node
 //    after node), and skipped when an input has no type;
@@ -239,13 +180,11 @@ class GuardedRegistry final : public onnx::ISchemaRegistry {
         int shape_input = -1;
         if (onnx_domain && key == "Expand") shape_input = 1;
         if (onnx_domain && key == "ConstantOfShape") shape_input = 0;
-        std::optional<int> conv_weight = onnx_domain ? conv_pool_weight_input(key) : std::nullopt;
-        const std::string op = onnx_domain ? key : std::string();
+        std::shared_ptr<const InferenceGuard> guard = onnx_domain ? inference_guard_for(key) : nullptr;
         slot->TypeAndShapeInferenceFunction(
-            [original, rules, shape_input, cap, conv_weight, op](onnx::InferenceContext& ctx) {
+            [original, rules, shape_input, cap, guard](onnx::InferenceContext& ctx) {
               rules->check(ctx);
-              if (conv_weight) check_conv_pool_node(ctx, *conv_weight);
-              check_indexed_ranks(ctx, op);
+              if (guard) guard->check(ctx);
               if (shape_input < 0) return original(ctx);
               MaskedShapeInputContext masked(ctx, static_cast<size_t>(shape_input), cap);
               original(masked);

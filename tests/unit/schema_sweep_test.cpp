@@ -1,0 +1,276 @@
+// A structure-aware sweep over every op schema zonnx knows (libonnx's 1.12
+// schemas, all versions and domains, and the ones zonnx registers past opset
+// 17): each op is put in a one-node model with inputs of odd ranks, odd
+// attribute values and odd constant inputs, and the model goes through the
+// same inspect pipeline as the fuzz_inspect target. Every case must end in a
+// report or a ModelError; libonnx's inference functions index dimensions and
+// attributes unchecked, and this is where a missing guard shows up (under the
+// ASan build it is a sanitizer report, in the plain build usually a crash).
+//
+// libFuzzer's byte mutations rarely reach "rank-1 input of an op that needs
+// rank 4", which is what this sweep enumerates. ZONNX_SWEEP_TRACE=1 prints
+// each case before it runs, to name the one that crashes.
+#include <gtest/gtest.h>
+#include <onnx/defs/data_type_utils.h>
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../fuzz/fuzz_targets.h"
+#include "view/schemas_past_17.h"
+
+namespace zonnx {
+namespace {
+
+using onnx::AttributeProto;
+using onnx::OpSchema;
+
+// Ranks given to the inputs; rank 6 is past what most ops expect.
+constexpr int kRanks[] = {0, 1, 2, 3, 4, 6};
+
+const std::vector<int64_t> kIntValues = {-9, -1, 0, 1, 2, 9};
+const std::vector<std::vector<int64_t>> kIntsValues = {{},     {0},    {-1},      {9},
+                                                       {0, 0}, {1, 0}, {2, 1, 0}, {-7, 7, 1, 1, 1}};
+// Values of int64 inputs made constant (shape, axes, starts, k, pads, ...).
+const std::vector<std::vector<int64_t>> kConstantInputs = {{}, {0}, {-1}, {9}, {1, 1}, {-9, 2, 0}};
+
+// The tensor element type used for a formal parameter: float when allowed,
+// else the first allowed type (sorted, so the sweep is the same every run).
+std::string pick_type(const OpSchema::FormalParameter& p) {
+  std::vector<std::string> types;
+  for (const auto* t : p.GetTypes()) types.push_back(*t);
+  std::sort(types.begin(), types.end());
+  for (const auto& t : types)
+    if (t == "tensor(float)") return t;
+  return types.empty() ? std::string("tensor(float)") : types.front();
+}
+
+bool allows(const OpSchema::FormalParameter& p, const std::string& type) {
+  for (const auto* t : p.GetTypes())
+    if (*t == type) return true;
+  return false;
+}
+
+struct SweepCase {
+  const OpSchema* schema;
+  int rank = 0;
+  bool only_first_ranked = false;                  // other inputs rank 1
+  const AttributeProto* attribute = nullptr;       // one attribute set, or none
+  const std::vector<int64_t>* constant = nullptr;  // int64 inputs after the first made constant
+  bool force_libonnx = false;                      // a model-local function keeps zonnx's fast pass out
+
+  std::string describe() const {
+    std::string s = schema->domain() + "::" + schema->Name() + "-" + std::to_string(schema->since_version()) +
+                    " rank " + std::to_string(rank) + (only_first_ranked ? " (others rank 1)" : "");
+    if (attribute) s += " attr " + attribute->ShortDebugString();
+    if (force_libonnx) s += " (libonnx inference)";
+    if (constant) {
+      s += " constant [";
+      for (int64_t v : *constant) s += std::to_string(v) + " ";
+      s += "]";
+    }
+    return s;
+  }
+};
+
+// Shapes the tensor inside `type` (a tensor, or the elements of a sequence
+// or optional).
+void set_shape(onnx::TypeProto& type, int rank) {
+  if (type.has_sequence_type()) return set_shape(*type.mutable_sequence_type()->mutable_elem_type(), rank);
+  if (type.has_optional_type()) return set_shape(*type.mutable_optional_type()->mutable_elem_type(), rank);
+  if (!type.has_tensor_type()) return;
+  auto* shape = type.mutable_tensor_type()->mutable_shape();
+  for (int d = 0; d < rank; ++d) shape->add_dim()->set_dim_value(2 + d % 2);
+}
+
+std::string build_model(const SweepCase& c) {
+  const OpSchema& s = *c.schema;
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  auto* opset = model.add_opset_import();
+  opset->set_domain(s.domain());
+  opset->set_version(s.since_version());
+  if (!s.domain().empty()) {
+    auto* onnx_opset = model.add_opset_import();
+    onnx_opset->set_domain("");
+    onnx_opset->set_version(17);
+  }
+  auto* graph = model.mutable_graph();
+  graph->set_name("sweep");
+  auto* node = graph->add_node();
+  node->set_op_type(s.Name());
+  node->set_domain(s.domain());
+  for (size_t i = 0; i < s.inputs().size(); ++i) {
+    const auto& p = s.inputs()[i];
+    const std::string name = "in" + std::to_string(i);
+    node->add_input(name);
+    const int rank = (c.only_first_ranked && i > 0) ? 1 : c.rank;
+    if (c.constant && i > 0 && allows(p, "tensor(int64)")) {
+      auto* init = graph->add_initializer();
+      init->set_name(name);
+      init->set_data_type(onnx::TensorProto::INT64);
+      init->add_dims(static_cast<int64_t>(c.constant->size()));
+      for (int64_t v : *c.constant) init->add_int64_data(v);
+      continue;
+    }
+    auto* vi = graph->add_input();
+    vi->set_name(name);
+    *vi->mutable_type() =
+        onnx::Utils::DataTypeUtils::ToTypeProto(onnx::Utils::DataTypeUtils::ToType(pick_type(p)));
+    set_shape(*vi->mutable_type(), rank);
+  }
+  for (size_t i = 0; i < s.outputs().size(); ++i) {
+    const std::string name = "out" + std::to_string(i);
+    node->add_output(name);
+    graph->add_output()->set_name(name);
+  }
+  if (c.attribute) *node->add_attribute() = *c.attribute;
+  if (c.force_libonnx) {
+    auto* f = model.add_functions();
+    f->set_name("Unused");
+    f->set_domain("zonnx.sweep");
+  }
+  return model.SerializeAsString();
+}
+
+std::vector<AttributeProto> attribute_variants(const OpSchema& s) {
+  std::vector<AttributeProto> out;
+  for (const auto& [name, attr] : s.attributes()) {
+    AttributeProto a;
+    a.set_name(name);
+    a.set_type(attr.type);
+    switch (attr.type) {
+      case AttributeProto::INT:
+        for (int64_t v : kIntValues) {
+          a.set_i(v);
+          out.push_back(a);
+        }
+        break;
+      case AttributeProto::INTS:
+        for (const auto& values : kIntsValues) {
+          a.clear_ints();
+          for (int64_t v : values) a.add_ints(v);
+          out.push_back(a);
+        }
+        break;
+      case AttributeProto::FLOAT:
+        a.set_f(-1.0f);
+        out.push_back(a);
+        break;
+      case AttributeProto::FLOATS:
+        out.push_back(a);  // empty list
+        a.add_floats(0.0f);
+        out.push_back(a);
+        break;
+      case AttributeProto::STRING:
+        a.set_s("");
+        out.push_back(a);
+        break;
+      default:
+        break;  // graphs, tensors, types: the byte fuzzers cover those
+    }
+  }
+  return out;
+}
+
+// Runs every case of one schema; returns {cases, reports}. `current` gets
+// the description of the case being run (read by the parent after a crash).
+std::pair<size_t, size_t> sweep_schema(const OpSchema& s, char* current, size_t current_size, bool trace) {
+  size_t cases = 0, reports = 0;
+  auto run = [&](const SweepCase& c) {
+    const std::string what = c.describe();
+    std::snprintf(current, current_size, "%s", what.c_str());
+    if (trace) std::fprintf(stderr, "sweep: %s\n", what.c_str());
+    ++cases;
+    if (fuzz::run_inspect(build_model(c))) ++reports;
+  };
+  // Both shape passes: zonnx's own for the models it covers, and libonnx's,
+  // which runs on the whole model as soon as one node is not covered.
+  const std::vector<AttributeProto> attributes = attribute_variants(s);
+  for (int rank : kRanks) {
+    for (bool only_first : {false, true}) {
+      if (only_first && s.inputs().size() < 2) continue;
+      for (bool force_libonnx : {false, true}) {
+        SweepCase base{&s, rank, only_first};
+        base.force_libonnx = force_libonnx;
+        run(base);
+        for (const auto& a : attributes) {
+          SweepCase c = base;
+          c.attribute = &a;
+          run(c);
+        }
+        for (const auto& values : kConstantInputs) {
+          SweepCase c = base;
+          c.constant = &values;
+          run(c);
+        }
+      }
+    }
+  }
+  return {cases, reports};
+}
+
+// Each schema runs in a forked child so one crash names its case and the
+// other schemas still run; the child reports its counts through shared memory.
+TEST(SchemaSweep, EveryOpSurvivesOddRanksAttributesAndConstants) {
+  view::ensure_onnx_schemas_past_17();
+  const bool trace = std::getenv("ZONNX_SWEEP_TRACE") != nullptr;
+  const std::vector<OpSchema> schemas = onnx::OpSchemaRegistry::get_all_schemas_with_history();
+  ASSERT_GT(schemas.size(), 500u);
+
+  struct Shared {
+    size_t cases;
+    size_t reports;
+    char current[1024];
+  };
+  void* memory = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(memory, MAP_FAILED);
+  auto* shared = static_cast<Shared*>(memory);
+
+  size_t cases = 0, reports = 0, swept = 0;
+  for (const OpSchema& s : schemas) {
+    if (!s.has_type_and_shape_inference_function()) continue;
+    ++swept;
+    *shared = Shared{};
+    std::fflush(nullptr);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      try {
+        auto [c, r] = sweep_schema(s, shared->current, sizeof(shared->current), trace);
+        shared->cases = c;
+        shared->reports = r;
+        ::_exit(0);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "escaped: %s\n", e.what());
+        ::_exit(3);
+      }
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      ADD_FAILURE() << shared->current << ": "
+                    << (WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                            : "exit status " + std::to_string(WEXITSTATUS(status)));
+      continue;
+    }
+    cases += shared->cases;
+    reports += shared->reports;
+  }
+  ::munmap(memory, sizeof(Shared));
+  // The sweep is only worth something if most cases get through to a report.
+  EXPECT_GT(reports, cases / 2) << reports << " reports out of " << cases << " cases";
+  std::printf("schema sweep: %zu schemas, %zu cases, %zu reports\n", swept, cases, reports);
+}
+
+}  // namespace
+}  // namespace zonnx
