@@ -110,7 +110,8 @@ const std::map<std::string, OpGuardSpec, std::less<>>& guard_specs() {
       {"AveragePool", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
       {"MaxPool", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
       {"LpPool", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
-      {"MaxUnpool", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
+      // MaxUnpool also copies dim 1 of the indices I (fuzzing: a rank-1 I segfaults).
+      {"MaxUnpool", {{{1, 2, kNoMaxRank}}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
       // STFT-17 reads dims 0 and 1 of the signal (spec: rank 3).
       {"STFT", {{{0, 2, kNoMaxRank}}, {}}},
       // RNN, GRU and LSTM before opset 14 read dims 0 and 1 of X unchecked.

@@ -65,15 +65,17 @@ bool allows(const OpSchema::FormalParameter& p, const std::string& type) {
 struct SweepCase {
   const OpSchema* schema;
   int rank = 0;
-  bool only_first_ranked = false;                  // other inputs rank 1
+  bool only_first_ranked = false;                  // other inputs rank 0
   const AttributeProto* attribute = nullptr;       // one attribute set, or none
   const std::vector<int64_t>* constant = nullptr;  // int64 inputs after the first made constant
+  bool without_optional = false;                   // trailing optional inputs left out
   bool force_libonnx = false;                      // a model-local function keeps zonnx's fast pass out
 
   std::string describe() const {
     std::string s = schema->domain() + "::" + schema->Name() + "-" + std::to_string(schema->since_version()) +
-                    " rank " + std::to_string(rank) + (only_first_ranked ? " (others rank 1)" : "");
+                    " rank " + std::to_string(rank) + (only_first_ranked ? " (others rank 0)" : "");
     if (attribute) s += " attr " + attribute->ShortDebugString();
+    if (without_optional) s += " (no optional inputs)";
     if (force_libonnx) s += " (libonnx inference)";
     if (constant) {
       s += " constant [";
@@ -113,9 +115,12 @@ std::string build_model(const SweepCase& c) {
   node->set_domain(s.domain());
   for (size_t i = 0; i < s.inputs().size(); ++i) {
     const auto& p = s.inputs()[i];
+    if (c.without_optional && p.GetOption() == OpSchema::Optional) break;
     const std::string name = "in" + std::to_string(i);
     node->add_input(name);
-    const int rank = (c.only_first_ranked && i > 0) ? 1 : c.rank;
+    // Rank 0 for the others: an unchecked dim(k) on them then reads through a
+    // null array and crashes even without ASan (rank 1 leaves spare capacity).
+    const int rank = (c.only_first_ranked && i > 0) ? 0 : c.rank;
     if (c.constant && i > 0 && allows(p, "tensor(int64)")) {
       auto* init = graph->add_initializer();
       init->set_name(name);
@@ -205,15 +210,20 @@ std::pair<size_t, size_t> sweep_schema(const OpSchema& s, const SweepPlan& plan,
   };
   // Both shape passes: zonnx's own for the models it covers, and libonnx's,
   // which runs on the whole model as soon as one node is not covered.
+  bool has_optional = false;
+  for (const auto& p : s.inputs()) has_optional |= p.GetOption() == OpSchema::Optional;
   const std::vector<AttributeProto> attributes =
       plan.vary_attributes ? attribute_variants(s) : std::vector<AttributeProto>{};
   for (int rank : kRanks) {
     for (bool only_first : {false, true}) {
       if (only_first && s.inputs().size() < 2) continue;
-      for (bool force_libonnx : {false, true}) {
+      for (int pass_and_inputs = 0; pass_and_inputs < 4; ++pass_and_inputs) {
+        const bool force_libonnx = pass_and_inputs & 1, without_optional = pass_and_inputs & 2;
         if (force_libonnx && !plan.both_shape_passes) continue;
+        if (without_optional && !has_optional) continue;
         SweepCase base{&s, rank, only_first};
         base.force_libonnx = force_libonnx;
+        base.without_optional = without_optional;
         run(base);
         for (const auto& a : attributes) {
           SweepCase c = base;
