@@ -98,6 +98,16 @@ void check_max_roi_pool(onnx::InferenceContext& ctx) {
   if (pooled && pooled->ints_size() != 2) fail_shape_inference("attribute pooled_shape must hold 2 values");
 }
 
+// Without the output_shape input, MaxUnpool copies dim 1 of the indices I
+// once X has a shape, dereferencing I's type unchecked (fuzzing: an untyped or
+// rank-1 I segfaults).
+void check_max_unpool(onnx::InferenceContext& ctx) {
+  check_conv_pool(ctx, -1);
+  if (ctx.getNumInputs() != 2 || rank_of(ctx, 0) < 0) return;
+  const int indices_rank = rank_of(ctx, 1);
+  if (indices_rank < 2) fail_shape_inference("indices I need a known shape of rank >= 2");
+}
+
 const std::map<std::string, OpGuardSpec, std::less<>>& guard_specs() {
   // Each entry comes from reading the op's inference function in onnx 1.12
   // (onnx/defs/*/defs.cc and old.cc) for unchecked dim(...) and [] reads.
@@ -110,8 +120,7 @@ const std::map<std::string, OpGuardSpec, std::less<>>& guard_specs() {
       {"AveragePool", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
       {"MaxPool", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
       {"LpPool", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
-      // MaxUnpool also copies dim 1 of the indices I (fuzzing: a rank-1 I segfaults).
-      {"MaxUnpool", {{{1, 2, kNoMaxRank}}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
+      {"MaxUnpool", {{}, {}, check_max_unpool}},
       // STFT-17 reads dims 0 and 1 of the signal (spec: rank 3).
       {"STFT", {{{0, 2, kNoMaxRank}}, {}}},
       // RNN, GRU and LSTM before opset 14 read dims 0 and 1 of X unchecked.

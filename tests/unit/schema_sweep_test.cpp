@@ -65,7 +65,11 @@ bool allows(const OpSchema::FormalParameter& p, const std::string& type) {
 struct SweepCase {
   const OpSchema* schema;
   int rank = 0;
-  bool only_first_ranked = false;                  // other inputs rank 0
+  // The inputs after the first: same rank as the first; rank 0 (an unchecked
+  // dim(k) on them then reads through a null array and crashes even without
+  // ASan, where rank 1 leaves spare capacity); or untyped (made by an op
+  // nobody knows, so inference sees no type at all).
+  enum class Others { SameRank, Rank0, Untyped } others = Others::SameRank;
   const AttributeProto* attribute = nullptr;       // one attribute set, or none
   const std::vector<int64_t>* constant = nullptr;  // int64 inputs after the first made constant
   bool without_optional = false;                   // trailing optional inputs left out
@@ -73,7 +77,10 @@ struct SweepCase {
 
   std::string describe() const {
     std::string s = schema->domain() + "::" + schema->Name() + "-" + std::to_string(schema->since_version()) +
-                    " rank " + std::to_string(rank) + (only_first_ranked ? " (others rank 0)" : "");
+                    " rank " + std::to_string(rank) +
+                    (others == Others::Rank0     ? " (others rank 0)"
+                     : others == Others::Untyped ? " (others untyped)"
+                                                 : "");
     if (attribute) s += " attr " + attribute->ShortDebugString();
     if (without_optional) s += " (no optional inputs)";
     if (force_libonnx) s += " (libonnx inference)";
@@ -110,7 +117,8 @@ std::string build_model(const SweepCase& c) {
   }
   auto* graph = model.mutable_graph();
   graph->set_name("sweep");
-  auto* node = graph->add_node();
+  onnx::NodeProto swept;
+  auto* node = &swept;
   node->set_op_type(s.Name());
   node->set_domain(s.domain());
   for (size_t i = 0; i < s.inputs().size(); ++i) {
@@ -118,15 +126,20 @@ std::string build_model(const SweepCase& c) {
     if (c.without_optional && p.GetOption() == OpSchema::Optional) break;
     const std::string name = "in" + std::to_string(i);
     node->add_input(name);
-    // Rank 0 for the others: an unchecked dim(k) on them then reads through a
-    // null array and crashes even without ASan (rank 1 leaves spare capacity).
-    const int rank = (c.only_first_ranked && i > 0) ? 0 : c.rank;
+    const int rank = (c.others == SweepCase::Others::Rank0 && i > 0) ? 0 : c.rank;
     if (c.constant && i > 0 && allows(p, "tensor(int64)")) {
       auto* init = graph->add_initializer();
       init->set_name(name);
       init->set_data_type(onnx::TensorProto::INT64);
       init->add_dims(static_cast<int64_t>(c.constant->size()));
       for (int64_t v : *c.constant) init->add_int64_data(v);
+      continue;
+    }
+    if (c.others == SweepCase::Others::Untyped && i > 0) {
+      auto* opaque = graph->add_node();
+      opaque->set_op_type("Opaque");
+      opaque->set_domain("zonnx.sweep");
+      opaque->add_output(name);
       continue;
     }
     auto* vi = graph->add_input();
@@ -141,6 +154,12 @@ std::string build_model(const SweepCase& c) {
     graph->add_output()->set_name(name);
   }
   if (c.attribute) *node->add_attribute() = *c.attribute;
+  *graph->add_node() = std::move(swept);  // after the nodes making its untyped inputs
+  if (c.others == SweepCase::Others::Untyped) {
+    auto* custom = model.add_opset_import();
+    custom->set_domain("zonnx.sweep");
+    custom->set_version(1);
+  }
   if (c.force_libonnx) {
     auto* f = model.add_functions();
     f->set_name("Unused");
@@ -215,13 +234,17 @@ std::pair<size_t, size_t> sweep_schema(const OpSchema& s, const SweepPlan& plan,
   const std::vector<AttributeProto> attributes =
       plan.vary_attributes ? attribute_variants(s) : std::vector<AttributeProto>{};
   for (int rank : kRanks) {
-    for (bool only_first : {false, true}) {
-      if (only_first && s.inputs().size() < 2) continue;
+    for (auto others : {SweepCase::Others::SameRank, SweepCase::Others::Rank0, SweepCase::Others::Untyped}) {
+      if (others != SweepCase::Others::SameRank && s.inputs().size() < 2) continue;
       for (int pass_and_inputs = 0; pass_and_inputs < 4; ++pass_and_inputs) {
         const bool force_libonnx = pass_and_inputs & 1, without_optional = pass_and_inputs & 2;
         if (force_libonnx && !plan.both_shape_passes) continue;
         if (without_optional && !has_optional) continue;
-        SweepCase base{&s, rank, only_first};
+        // Untyped inputs only matter to libonnx's functions (zonnx's pass
+        // gives up on what it does not know).
+        if (others == SweepCase::Others::Untyped && plan.both_shape_passes && !force_libonnx) continue;
+        SweepCase base{&s, rank};
+        base.others = others;
         base.force_libonnx = force_libonnx;
         base.without_optional = without_optional;
         run(base);
