@@ -180,11 +180,11 @@ class GuardedRegistry final : public onnx::ISchemaRegistry {
         int shape_input = -1;
         if (onnx_domain && key == "Expand") shape_input = 1;
         if (onnx_domain && key == "ConstantOfShape") shape_input = 0;
-        std::shared_ptr<const InferenceGuard> guard = onnx_domain ? inference_guard_for(key) : nullptr;
+        const InferenceGuard* guard = onnx_domain ? inference_guard_for(key) : nullptr;
         slot->TypeAndShapeInferenceFunction(
             [original, rules, shape_input, cap, guard](onnx::InferenceContext& ctx) {
               rules->check(ctx);
-              if (guard) guard->check(ctx);
+              if (guard) check_inference_guard(*guard, ctx);
               if (shape_input < 0) return original(ctx);
               MaskedShapeInputContext masked(ctx, static_cast<size_t>(shape_input), cap);
               original(masked);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,19 +34,24 @@ struct RankNeed {
 };
 
 // An int attribute the inference function uses as a dimension index of
-// `input`: it must lie in [-rank, rank), or [-rank, rank] when `end_allowed`.
+// `input`: it must lie in [-rank, rank).
 struct AxisNeed {
   const char* attribute;
   int input;
   int64_t default_value;
-  bool end_allowed;
 };
 
-struct OpGuardSpec {
+}  // namespace
+
+struct InferenceGuard {
   std::vector<RankNeed> ranks;
   std::vector<AxisNeed> axes;
   void (*extra)(onnx::InferenceContext&) = nullptr;
+  // Set for the ops using convPoolShapeInference: their weight input, -1 for pools.
+  std::optional<int> conv_pool_weight = std::nullopt;
 };
+
+namespace {
 
 // convPoolShapeInference (Conv, pools and their kin) indexes shapes and
 // attribute lists without checking their lengths (fuzzing: a rank-2 Conv
@@ -102,25 +108,31 @@ void check_max_roi_pool(onnx::InferenceContext& ctx) {
 // once X has a shape, dereferencing I's type unchecked (fuzzing: an untyped or
 // rank-1 I segfaults).
 void check_max_unpool(onnx::InferenceContext& ctx) {
-  check_conv_pool(ctx, -1);
   if (ctx.getNumInputs() != 2 || rank_of(ctx, 0) < 0) return;
   const int indices_rank = rank_of(ctx, 1);
   if (indices_rank < 2) fail_shape_inference("indices I need a known shape of rank >= 2");
 }
 
-const std::map<std::string, OpGuardSpec, std::less<>>& guard_specs() {
+InferenceGuard conv_pool(int weight_input, void (*extra)(onnx::InferenceContext&) = nullptr) {
+  InferenceGuard guard;
+  guard.extra = extra;
+  guard.conv_pool_weight = weight_input;
+  return guard;
+}
+
+const std::map<std::string, InferenceGuard, std::less<>>& guards() {
   // Each entry comes from reading the op's inference function in onnx 1.12
   // (onnx/defs/*/defs.cc and old.cc) for unchecked dim(...) and [] reads.
-  static const std::map<std::string, OpGuardSpec, std::less<>> specs = {
-      {"Conv", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, 1); }}},
-      {"ConvInteger", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, 1); }}},
-      {"ConvTranspose", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, 1); }}},
-      {"DeformConv", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, 1); }}},
-      {"QLinearConv", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, 3); }}},
-      {"AveragePool", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
-      {"MaxPool", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
-      {"LpPool", {{}, {}, [](onnx::InferenceContext& c) { check_conv_pool(c, -1); }}},
-      {"MaxUnpool", {{}, {}, check_max_unpool}},
+  static const std::map<std::string, InferenceGuard, std::less<>> table = {
+      {"Conv", conv_pool(1)},
+      {"ConvInteger", conv_pool(1)},
+      {"ConvTranspose", conv_pool(1)},
+      {"DeformConv", conv_pool(1)},
+      {"QLinearConv", conv_pool(3)},
+      {"AveragePool", conv_pool(-1)},
+      {"MaxPool", conv_pool(-1)},
+      {"LpPool", conv_pool(-1)},
+      {"MaxUnpool", conv_pool(-1, check_max_unpool)},
       // STFT-17 reads dims 0 and 1 of the signal (spec: rank 3).
       {"STFT", {{{0, 2, kNoMaxRank}}, {}}},
       // RNN, GRU and LSTM before opset 14 read dims 0 and 1 of X unchecked.
@@ -130,49 +142,40 @@ const std::map<std::string, OpGuardSpec, std::less<>>& guard_specs() {
       // Gemm before opset 7 reads dims 0 and 1 of A and B unchecked.
       {"Gemm", {{{0, 2, 2}, {1, 2, 2}}, {}}},
       // LayerNormalization marks dims from `axis` on in Mean and InvStdDev.
-      {"LayerNormalization", {{{0, 1, kNoMaxRank}}, {{"axis", 0, -1, false}}}},
+      {"LayerNormalization", {{{0, 1, kNoMaxRank}}, {{"axis", 0, -1}}}},
       {"GatherND", {{}, {}, check_gather_nd}},
       {"MaxRoiPool", {{{0, 4, 4}, {1, 2, 2}}, {}, check_max_roi_pool}},
   };
-  return specs;
+  return table;
 }
-
-class SpecGuard final : public InferenceGuard {
- public:
-  explicit SpecGuard(const OpGuardSpec& spec) : spec_(spec) {}
-
-  void check(onnx::InferenceContext& ctx) const override {
-    for (const RankNeed& need : spec_.ranks) {
-      const int rank = rank_of(ctx, need.input);
-      if (rank < 0) continue;
-      if (rank < need.min_rank || rank > need.max_rank)
-        fail_shape_inference("input ", need.input, " has rank ", rank, ", outside [", need.min_rank, ", ",
-                             need.max_rank == kNoMaxRank ? std::string("any") : std::to_string(need.max_rank),
-                             "]");
-    }
-    for (const AxisNeed& need : spec_.axes) {
-      const int rank = rank_of(ctx, need.input);
-      if (rank < 0) continue;
-      const int64_t axis = int_attribute(ctx, need.attribute, need.default_value);
-      const int64_t end = need.end_allowed ? rank + 1 : rank;
-      if (axis < -rank || axis >= end)
-        fail_shape_inference("attribute ", need.attribute, " = ", axis, " is outside the rank ", rank,
-                             " of input ", need.input);
-    }
-    if (spec_.extra) spec_.extra(ctx);
-  }
-
- private:
-  const OpGuardSpec& spec_;
-};
 
 }  // namespace
 
-std::shared_ptr<const InferenceGuard> inference_guard_for(std::string_view onnx_op) {
-  const auto& specs = guard_specs();
-  auto it = specs.find(onnx_op);
-  if (it == specs.end()) return nullptr;
-  return std::make_shared<SpecGuard>(it->second);
+const InferenceGuard* inference_guard_for(std::string_view onnx_op) {
+  const auto& table = guards();
+  auto it = table.find(onnx_op);
+  return it == table.end() ? nullptr : &it->second;
+}
+
+void check_inference_guard(const InferenceGuard& guard, onnx::InferenceContext& ctx) {
+  for (const RankNeed& need : guard.ranks) {
+    const int rank = rank_of(ctx, need.input);
+    if (rank < 0) continue;
+    if (rank < need.min_rank || rank > need.max_rank)
+      fail_shape_inference("input ", need.input, " has rank ", rank, ", outside [", need.min_rank, ", ",
+                           need.max_rank == kNoMaxRank ? std::string("any") : std::to_string(need.max_rank),
+                           "]");
+  }
+  for (const AxisNeed& need : guard.axes) {
+    const int rank = rank_of(ctx, need.input);
+    if (rank < 0) continue;
+    const int64_t axis = int_attribute(ctx, need.attribute, need.default_value);
+    if (axis < -rank || axis >= rank)
+      fail_shape_inference("attribute ", need.attribute, " = ", axis, " is outside the rank ", rank,
+                           " of input ", need.input);
+  }
+  if (guard.conv_pool_weight) check_conv_pool(ctx, *guard.conv_pool_weight);
+  if (guard.extra) guard.extra(ctx);
 }
 
 }  // namespace zonnx::view

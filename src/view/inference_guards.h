@@ -8,20 +8,19 @@
 
 #include <onnx/defs/shape_inference.h>
 
-#include <memory>
 #include <string_view>
 
 namespace zonnx::view {
 
-class InferenceGuard {
- public:
-  virtual ~InferenceGuard() = default;
-  // Throws onnx::InferenceError when the node is outside what the inference
-  // function can safely read.
-  virtual void check(onnx::InferenceContext& ctx) const = 0;
-};
+// One ai.onnx op's checks (the table is in inference_guards.cpp).
+struct InferenceGuard;
 
-// The guard for an ai.onnx op (any version), or null when the op needs none.
-std::shared_ptr<const InferenceGuard> inference_guard_for(std::string_view onnx_op);
+// The checks for an ai.onnx op (any version), or null when the op needs none.
+// The guards live for the whole process.
+const InferenceGuard* inference_guard_for(std::string_view onnx_op);
+
+// Throws onnx::InferenceError when the node is outside what the op's
+// inference function can safely read.
+void check_inference_guard(const InferenceGuard& guard, onnx::InferenceContext& ctx);
 
 }  // namespace zonnx::view
