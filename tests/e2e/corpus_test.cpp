@@ -38,12 +38,11 @@ std::vector<std::string> models_in(const std::string& dir, bool node_tests) {
 // Every k-th node-test model when ZONNX_CORPUS_STRIDE=k (k > 1). Only tools/test-s390x sets it: under
 // qemu each inspect run costs ~10x, and the whole corpus would dominate the CI budget.
 std::vector<std::string> sampled(const std::vector<std::string>& models) {
-  const char* env = std::getenv("ZONNX_CORPUS_STRIDE");
-  const long stride = env ? std::strtol(env, nullptr, 10) : 1;
-  if (stride <= 1) return models;
+  const size_t stride = test::stride_from_env("ZONNX_CORPUS_STRIDE");
+  if (stride == 1) return models;
   std::vector<std::string> out;
-  for (size_t i = 0; i < models.size(); i += static_cast<size_t>(stride)) out.push_back(models[i]);
-  std::printf("ZONNX_CORPUS_STRIDE=%ld: %zu of %zu models\n", stride, out.size(), models.size());
+  for (size_t i = 0; i < models.size(); i += stride) out.push_back(models[i]);
+  std::printf("ZONNX_CORPUS_STRIDE=%zu: %zu of %zu models\n", stride, out.size(), models.size());
   return out;
 }
 

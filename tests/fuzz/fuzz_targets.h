@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
-#include <sstream>
 #include <ostream>
+#include <sstream>
 #include <streambuf>
 #include <string>
 #include <string_view>
@@ -111,6 +111,7 @@ class ScratchModelFile {
     path_ = dir_ + "/fuzz.onnx";
   }
   ~ScratchModelFile() {
+    if (::getpid() != owner_) return;  // a forked child leaves its parent's folder alone
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
   }
@@ -130,6 +131,7 @@ class ScratchModelFile {
  private:
   std::string dir_;
   std::string path_;
+  pid_t owner_ = ::getpid();
 };
 
 // fuzz_convert: plan and convert the input to a few target opsets (up and

@@ -2,16 +2,23 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+#include <typeinfo>
 
 extern char** environ;
 
@@ -30,7 +37,9 @@ std::string zonnx_binary() { return ZONNX_BINARY; }
 namespace {
 struct TempDirs {
   std::vector<std::string> dirs;
+  pid_t owner = ::getpid();  // a forked child (run_in_child) must not remove its parent's folders
   ~TempDirs() {
+    if (::getpid() != owner) return;
     std::error_code ec;
     for (auto& d : dirs) fs::remove_all(d, ec);
   }
@@ -48,6 +57,54 @@ std::string temp_dir() {
   if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
   temp_dirs().dirs.push_back(templ);
   return templ;
+}
+
+std::string run_in_child(const std::function<void()>& body, int timeout_seconds) {
+  constexpr int kEscapedException = 86;
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) return std::string("fork failed: ") + std::strerror(errno);
+  if (pid == 0) {
+    try {
+      body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "unexpected exception %s: %s\n", typeid(e).name(), e.what());
+      std::fflush(nullptr);
+      ::_exit(kEscapedException);
+    } catch (...) {
+      std::fprintf(stderr, "unexpected non-std exception\n");
+      std::fflush(nullptr);
+      ::_exit(kEscapedException);
+    }
+    std::exit(0);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  int status = 0;
+  for (;;) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) return std::string("waitpid failed: ") + std::strerror(errno);
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return "hang: still running after " + std::to_string(timeout_seconds) + " s";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (WIFSIGNALED(status))
+    return "crashed with signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) +
+           ")";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kEscapedException)
+    return "unexpected exception (message on stderr)";
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return "child exited with status " + std::to_string(WEXITSTATUS(status));
+  return "";
+}
+
+size_t stride_from_env(const char* name) {
+  const char* text = std::getenv(name);
+  const long k = text ? std::strtol(text, nullptr, 10) : 1;
+  return k > 1 ? static_cast<size_t>(k) : 1;
 }
 
 void write_file(const std::string& path, const std::string& bytes) {

@@ -4,6 +4,8 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cstddef>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -20,6 +22,18 @@ std::string zonnx_binary();
 std::string temp_dir();
 void write_file(const std::string& path, const std::string& bytes);
 std::string read_file(const std::string& path);
+
+// Runs `body` in a forked child and waits at most `timeout_seconds` for it.
+// Returns "" when the body returned, else what went wrong: a signal (crash),
+// a hang (the child is killed), an escaping exception or another exit status.
+// The child leaves with std::exit, so static destructors of what it made
+// itself (scratch folders) run; those of the parent's folders do nothing in a
+// child (see temp_dir).
+std::string run_in_child(const std::function<void()>& body, int timeout_seconds);
+
+// k from environment variable `name` set to an integer k > 1, else 1: tools/test-s390x
+// sets such strides to run every k-th case under qemu.
+size_t stride_from_env(const char* name);
 
 // Result of running the zonnx binary with arguments (no shell).
 struct RunResult {

@@ -5,24 +5,13 @@
 // so one crash (signal), escaping exception or hang (over kTimeoutSeconds)
 // fails with that file's name and the others still run. See docs/fuzzing.md.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <exception>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
-#include <thread>
-#include <typeinfo>
 #include <vector>
 
 #include "../fuzz/fuzz_targets.h"
@@ -62,49 +51,12 @@ std::vector<fs::path> reproducers(const std::string& target) {
 
 // libFuzzer's -timeout is 10 s under ASan; the plain build gets more slack.
 constexpr int kTimeoutSeconds = 60;
-constexpr int kUnexpectedException = 86;
 
 // Runs one input in a forked child; returns "" when it loaded or ended in
 // ModelError/UsageError, else what went wrong.
 std::string replay(const std::string& target, const fs::path& file) {
   const std::string bytes = test::read_file(file.string());
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return std::string("fork failed: ") + std::strerror(errno);
-  if (pid == 0) {
-    int code = 0;
-    try {
-      runners().at(target)(bytes);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "unexpected exception %s: %s\n", typeid(e).name(), e.what());
-      code = kUnexpectedException;
-    } catch (...) {
-      std::fprintf(stderr, "unexpected non-std exception\n");
-      code = kUnexpectedException;
-    }
-    std::fflush(nullptr);
-    _exit(code);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kTimeoutSeconds);
-  int status = 0;
-  for (;;) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0 && errno != EINTR) return std::string("waitpid failed: ") + std::strerror(errno);
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return "hang: still running after " + std::to_string(kTimeoutSeconds) + " s";
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  if (WIFSIGNALED(status)) return "crashed with signal " + std::to_string(WTERMSIG(status)) + " (" +
-                                  strsignal(WTERMSIG(status)) + ")";
-  if (WIFEXITED(status) && WEXITSTATUS(status) == kUnexpectedException)
-    return "unexpected exception (message on stderr)";
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return "child exited with status " + std::to_string(WEXITSTATUS(status));
-  return "";
+  return test::run_in_child([&] { runners().at(target)(bytes); }, kTimeoutSeconds);
 }
 
 void replay_all(const std::string& target) {
