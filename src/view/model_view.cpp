@@ -577,6 +577,13 @@ class ModelViewBuilder {
       for (int k = 0; k < n.input_size(); ++k) {
         const std::string& in = n.input(k);
         if (in.empty()) continue;
+        // Most inputs are an output of one of the last few nodes (chains): a
+        // comparison with those outputs, which are still in cache, answers as
+        // the lookup below would (a name is defined once per graph).
+        if (const ValueId recent = recent_output(ns, base, i, in); recent != kNoValue) {
+          v_.operands_[first_input + static_cast<size_t>(k)] = recent;
+          continue;
+        }
         // Innermost scope first; the nearest mention is the operand (a name
         // described here but defined outside still finds its definition).
         ValueId nearest = kNoValue;
@@ -605,6 +612,21 @@ class ModelViewBuilder {
     outer.pop_back();
   }
 
+  // The value id of `name` when one of the kRecentProducers nodes before node i
+  // of a graph (nodes `ns`, first node index `base`) outputs it, else kNoValue.
+  static constexpr int kRecentProducers = 2;
+  ValueId recent_output(const Nodes& ns, size_t base, int i, const std::string& name) const {
+    for (int j = i - 1; j >= 0 && j >= i - kRecentProducers; --j) {
+      const auto& producer = ns.Get(j);
+      for (int k = 0; k < producer.output_size(); ++k) {
+        if (producer.output(k) == name)
+          return v_.operands_[operand_base_[base + static_cast<size_t>(j)] +
+                              static_cast<size_t>(producer.input_size() + k)];
+      }
+    }
+    return kNoValue;
+  }
+
   void validate_structure() {
     // Every node's operands (inputs, then outputs) in one table, in node index order.
     size_t operands = 0;
@@ -616,6 +638,16 @@ class ModelViewBuilder {
     if (operands >= kNoValue) fail("more than " + std::to_string(kNoValue - 1) + " node operands");
     v_.operands_.assign(operands, kNoValue);
     v_.names_.assign(v_.graphs_.size(), {});
+    // Every value is a node operand or a graph's own name: reserving that bound
+    // saves moving 200,000 slots around while they grow (untouched capacity costs no memory).
+    size_t graph_names = 0;
+    for (const GraphInfo& gi : v_.graphs_)
+      if (gi.proto)
+        graph_names += static_cast<size_t>(gi.proto->input_size() + gi.proto->initializer_size() +
+                                           gi.proto->sparse_initializer_size() + gi.proto->value_info_size() +
+                                           gi.proto->output_size());
+    v_.values_.reserve(operands + graph_names);
+    slot_state_.reserve(operands + graph_names);
     for (size_t g = 0; g < v_.graphs_.size(); ++g) {
       if (v_.graphs_[g].parent >= 0) continue;  // checked from its parent
       std::vector<ScopeState*> outer;
