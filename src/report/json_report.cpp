@@ -293,22 +293,32 @@ void write_inspect_json(std::ostream& out, nlohmann::ordered_json report, const 
     return;
   }
   out.write(head.data(), static_cast<std::streamsize>(head.size() - 3));  // up to and including '['
+  // Nodes are indented into one buffer that goes out in big writes: a stream
+  // write per line was a fifth of the time for 200,000 nodes.
+  constexpr size_t kFlushBytes = size_t{1} << 20;
+  std::string buffer;
+  buffer.reserve(kFlushBytes + (kFlushBytes >> 2));
   const auto& verdicts = analysis.verdicts;
   bool first = true;
   for (const NodeInfo& node : view.nodes()) {
     const std::string text =
         node_json(view, node, node.index < verdicts.size() ? &verdicts[node.index] : nullptr).dump(2);
     // One level deeper than dump(2) of the node alone: array items of a top-level key.
-    out << (first ? "\n    " : ",\n    ");
+    buffer += first ? "\n    " : ",\n    ";
     first = false;
     size_t start = 0;
     for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
-      out.write(text.data() + start, static_cast<std::streamsize>(nl + 1 - start));
-      out << "    ";
+      buffer.append(text, start, nl + 1 - start);
+      buffer += "    ";
       start = nl + 1;
     }
-    out.write(text.data() + start, static_cast<std::streamsize>(text.size() - start));
+    buffer.append(text, start, std::string::npos);
+    if (buffer.size() >= kFlushBytes) {
+      out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      buffer.clear();
+    }
   }
+  out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
   out << "\n  ]\n}\n";
 }
 
