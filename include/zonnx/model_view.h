@@ -203,6 +203,11 @@ class ModelView {
   NodeIndexList value_consumers(ValueId id) const;
   std::optional<std::vector<int64_t>> value_ints(ValueId id) const;
   std::optional<std::vector<double>> value_floats(ValueId id) const;
+  // Whether the value is an output of its own graph (or function body).
+  bool is_graph_output(ValueId id) const;
+  // The slot of the nearest graph (this one or an enclosing one) that declares
+  // the value as an input (graph or function input); kNoValue if none does.
+  ValueId declaring_input(ValueId id) const;
 
   // The type of input/output `i` of a node (null if absent or unknown).
   const ValueType* input_type(const NodeInfo& node, int i) const { return value_type(input_value(node, i)); }
@@ -221,6 +226,8 @@ class ModelView {
   struct ValueSlot {
     ValueId outer = kNoValue;
     bool has_type = false;
+    bool graph_input = false;   // an input of this slot's graph or function body
+    bool graph_output = false;  // an output of this slot's graph or function body
     ValueType type;
     const onnx::TensorProto* constant = nullptr;
     size_t producer = SIZE_MAX;

@@ -206,13 +206,12 @@ void check_nnpa(const OpContext& ctx, const SupportTables& tables, const OpFacts
   if (spec && spec->check && !out.failed()) spec->check(ctx, out);
 }
 
-void add_count(std::vector<OpCount>& counts, const NodeInfo& node) {
-  for (auto& c : counts)
-    if (c.domain == node.domain && c.op_type == node.op_type()) {
-      ++c.count;
-      return;
-    }
-  counts.push_back({node.domain, node.op_type(), 1});
+// Node counts by op id (ModelView::op_types()) as a list of the ops that occur.
+std::vector<OpCount> op_counts(const ModelView& view, const std::vector<uint64_t>& by_op) {
+  std::vector<OpCount> out;
+  for (size_t id = 0; id < by_op.size(); ++id)
+    if (by_op[id]) out.push_back({view.op_types()[id].domain, view.op_types()[id].op_type, by_op[id]});
+  return out;
 }
 
 void sort_counts(std::vector<OpCount>& counts) {
@@ -234,12 +233,15 @@ Summary summarize(const ModelView& view, const std::vector<NodeVerdict>& verdict
                   const SupportTables& tables) {
   Summary s;
   s.nodes = verdicts.size();
+  // Counted by op id: a model with tens of thousands of distinct (custom) ops stays linear.
+  const size_t ops = view.op_types().size();
+  std::vector<uint64_t> blocking(ops), cpu(ops), heavy_cpu(ops);
   for (size_t i = 0; i < verdicts.size(); ++i) {
     const NodeVerdict& v = verdicts[i];
     const NodeInfo& node = view.nodes()[i];
     if (v.placement == Placement::Unsupported) {
       // A model that does not compile is blocked by every unsupported node, counted or not.
-      add_count(s.blocking_ops, node);
+      ++blocking[node.op_id];
     }
     if (!v.counted) continue;
     ++s.counted;
@@ -249,8 +251,8 @@ Summary summarize(const ModelView& view, const std::vector<NodeVerdict>& verdict
         break;
       case Placement::Cpu:
         ++s.cpu;
-        add_count(s.cpu_ops, node);
-        if (is_heavy_op(node.op_type())) add_count(s.heavy_cpu_ops, node);
+        ++cpu[node.op_id];
+        if (is_heavy_op(node.op_type())) ++heavy_cpu[node.op_id];
         break;
       case Placement::Unsupported:
         ++s.unsupported;
@@ -262,6 +264,9 @@ Summary summarize(const ModelView& view, const std::vector<NodeVerdict>& verdict
     s.cpu_share = static_cast<double>(s.cpu) / static_cast<double>(s.counted);
     s.unsupported_share = static_cast<double>(s.unsupported) / static_cast<double>(s.counted);
   }
+  s.blocking_ops = op_counts(view, blocking);
+  s.cpu_ops = op_counts(view, cpu);
+  s.heavy_cpu_ops = op_counts(view, heavy_cpu);
   sort_counts(s.blocking_ops);
   sort_counts(s.cpu_ops);
   sort_counts(s.heavy_cpu_ops);

@@ -21,14 +21,6 @@ bool on_nnpa(const std::vector<NodeVerdict>& verdicts, size_t node) {
   return node != SIZE_MAX && verdicts[node].placement == Placement::Nnpa;
 }
 
-bool is_graph_output(const ModelView& view, const NodeInfo& node, const std::string& value) {
-  const auto& g = view.graphs()[static_cast<size_t>(node.graph)];
-  if (!g.proto) return false;
-  for (const auto& o : g.proto->output())
-    if (o.name() == value) return true;
-  return false;
-}
-
 // Producer of every data input and every consumer of every output is on NNPA.
 bool sandwiched(const ModelView& view, const NodeInfo& node, const std::vector<NodeVerdict>& verdicts) {
   const auto& p = *node.proto;
@@ -36,9 +28,9 @@ bool sandwiched(const ModelView& view, const NodeInfo& node, const std::vector<N
   if (!on_nnpa(verdicts, view.input_producer(node, 0))) return false;
   bool any_consumer = false;
   for (int k = 0; k < p.output_size(); ++k) {
-    const std::string& out = p.output(k);
-    if (out.empty()) continue;
-    if (is_graph_output(view, node, out)) return false;
+    const ValueId out = view.output_value(node, k);
+    if (out == kNoValue) continue;
+    if (view.is_graph_output(out)) return false;
     for (size_t c : view.output_consumers(node, k)) {
       any_consumer = true;
       if (!on_nnpa(verdicts, c)) return false;
@@ -122,8 +114,8 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
     if (sv.placement != Placement::Cpu || sv.reasons.size() != 1 || sv.reasons[0].rule != "nnpa.level")
       continue;
     if (!x->is_static() || !on_nnpa(verdicts, view.input_producer(sqrt, 0))) continue;
-    bool consumers_on_nnpa =
-        !node.proto->output(0).empty() && !is_graph_output(view, node, node.proto->output(0));
+    const ValueId out = view.output_value(node, 0);
+    bool consumers_on_nnpa = out != kNoValue && !view.is_graph_output(out);
     for (size_t c : view.output_consumers(node, 0))
       if (!on_nnpa(verdicts, c)) consumers_on_nnpa = false;
     if (view.output_consumers(node, 0).empty()) consumers_on_nnpa = false;

@@ -131,44 +131,6 @@ bool in_repeated_body(const ModelView& view, const NodeInfo& node) {
   return false;
 }
 
-const GraphInfo* graph_of(const ModelView& view, int g) {
-  if (g < 0 || static_cast<size_t>(g) >= view.graphs().size()) return nullptr;
-  return &view.graphs()[static_cast<size_t>(g)];
-}
-
-bool is_graph_input(const GraphInfo& g, const std::string& name) {
-  if (g.proto) {
-    for (const auto& i : g.proto->input())
-      if (i.name() == name) return true;
-  } else if (g.function) {
-    for (const auto& i : g.function->input())
-      if (i == name) return true;
-  }
-  return false;
-}
-
-bool is_graph_output(const GraphInfo& g, const std::string& name) {
-  if (g.proto) {
-    for (const auto& o : g.proto->output())
-      if (o.name() == name) return true;
-  } else if (g.function) {
-    for (const auto& o : g.function->output())
-      if (o == name) return true;
-  }
-  return false;
-}
-
-// The graph (this one or an enclosing one) declaring `name` as an input; -1 if none.
-int declaring_graph(const ModelView& view, int g, const std::string& name) {
-  for (int guard = 0; guard < 1 << 16; ++guard) {
-    const GraphInfo* info = graph_of(view, g);
-    if (!info) return -1;
-    if (is_graph_input(*info, name)) return g;
-    g = info->parent;
-  }
-  return -1;
-}
-
 size_t find_root(std::vector<size_t>& parent, size_t i) {
   while (parent[i] != i) {
     parent[i] = parent[parent[i]];
@@ -240,9 +202,9 @@ void add_flow(const ModelView& view, const std::vector<NodeVerdict>& verdicts, S
       if (id == kNoValue) continue;
       const size_t p = view.value_producer(id);
       if (p == SIZE_MAX) {
-        if (view.value_constant(id)) continue;  // weights are converted at compile time
-        const int g = declaring_graph(view, node.graph, in);
-        if (g >= 0) stuck.insert(fmt::format("g{}:{}", g, in));
+        if (view.value_constant(id)) continue;              // weights are converted at compile time
+        const ValueId declared = view.declaring_input(id);  // one slot per (graph, name)
+        if (declared != kNoValue) stuck.insert(fmt::format("g{}", declared));
       } else if (p < nodes.size() && counted(p) && !compile_time[p]) {
         if (!on_nnpa(p))
           stuck.insert(fmt::format("n{}:{}", p, in));
@@ -250,11 +212,10 @@ void add_flow(const ModelView& view, const std::vector<NodeVerdict>& verdicts, S
           parent[find_root(parent, p)] = find_root(parent, node.index);
       }
     }
-    const GraphInfo* graph = graph_of(view, node.graph);
     for (int k = 0; k < proto.output_size(); ++k) {
-      const std::string& out = proto.output(k);
-      if (out.empty()) continue;
-      bool leaves = graph && is_graph_output(*graph, out);
+      const ValueId out = view.output_value(node, k);
+      if (out == kNoValue) continue;
+      bool leaves = view.is_graph_output(out);
       for (size_t c : view.output_consumers(node, k)) leaves = leaves || (counted(c) && !on_nnpa(c));
       if (leaves) ++s.unstick_transitions;
     }

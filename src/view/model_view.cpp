@@ -532,6 +532,7 @@ class ModelViewBuilder {
         SlotState& s = slot_state_[slot(g, vi.name())];
         if (s.is_input) fail("graph " + gi.path + " lists input '" + vi.name() + "' twice");
         s.is_input = true;
+        v_.values_[slot(g, vi.name())].graph_input = true;
         define(vi.name(), false);
       }
       for (const auto& t : gi.proto->initializer()) {
@@ -546,7 +547,10 @@ class ModelViewBuilder {
         define(name, !name.empty() && slot_state_[slot(g, name)].is_input);
       }
     } else {
-      for (const auto& i : gi.function->input()) define(i, false);
+      for (const auto& i : gi.function->input()) {
+        define(i, false);
+        if (!i.empty()) v_.values_[slot(g, i)].graph_input = true;
+      }
     }
     const size_t base = node_base_[static_cast<size_t>(g)];
     for (int i = 0; i < ns.size(); ++i) {
@@ -565,9 +569,15 @@ class ModelViewBuilder {
         v_.operands_[first_output + static_cast<size_t>(k)] = id;
       }
     }
-    if (gi.proto)
-      for (const auto* list : {&gi.proto->value_info(), &gi.proto->output()})
-        for (const auto& vi : *list) slot(g, vi.name());
+    if (gi.proto) {
+      for (const auto& vi : gi.proto->value_info()) slot(g, vi.name());
+      for (const auto& vi : gi.proto->output()) v_.values_[slot(g, vi.name())].graph_output = true;
+    } else {
+      // Only names the body defines: an output nothing produces gets no slot.
+      const auto& index = v_.names_[static_cast<size_t>(g)];
+      for (const auto& o : gi.function->output())
+        if (auto it = index.find(o); it != index.end()) v_.values_[it->second].graph_output = true;
+    }
 
     outer.push_back(&st);
     for (int i = 0; i < ns.size(); ++i) {
@@ -1127,6 +1137,12 @@ ValueId ModelView::input_value(const NodeInfo& node, int i) const {
 ValueId ModelView::output_value(const NodeInfo& node, int i) const {
   if (i < 0 || static_cast<uint32_t>(i) >= node.output_count) return kNoValue;
   return operands_[node.first_operand + node.input_count + static_cast<uint32_t>(i)];
+}
+
+bool ModelView::is_graph_output(ValueId id) const { return id != kNoValue && values_[id].graph_output; }
+
+ValueId ModelView::declaring_input(ValueId id) const {
+  return resolve(id, [](const ValueSlot& s) { return s.graph_input; });
 }
 
 const ValueType* ModelView::value_type(ValueId id) const {

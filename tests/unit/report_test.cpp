@@ -726,6 +726,37 @@ TEST(ReportText, GroupsCapTheNodeNames) {
   EXPECT_EQ(text.find("shape_3"), std::string::npos);
 }
 
+// Each blocking op is named with the rule of its first unsupported node, with
+// many distinct ops (the summary counts by op id, not by searching lists).
+TEST(ReportText, SummaryNamesEveryBlockingOpWithItsRule) {
+  ModelBuilder b(13);
+  auto* custom = b.proto().add_opset_import();
+  custom->set_domain("my.dom");
+  custom->set_version(1);
+  b.input("x", 1, {1, 4});
+  std::string prev = "x";
+  for (int i = 0; i < 40; ++i) {
+    const std::string out = "t" + std::to_string(i);
+    b.node("CustomOp" + std::to_string(i % 20), {prev}, {out}).set_domain("my.dom");
+    prev = out;
+  }
+  b.output(prev, 1, {1, 4});
+  ModelView view = view_of(b);
+  const Analysis analysis = analyze(view, {});
+  ASSERT_EQ(analysis.summary.blocking_ops.size(), 20u);
+  for (const OpCount& op : analysis.summary.blocking_ops) {
+    EXPECT_EQ(op.count, 2u) << op.op_type;
+    EXPECT_EQ(op.domain, "my.dom");
+  }
+  TextOptions wide;
+  wide.width = 100000;  // one line: no wrapping inside the list
+  const std::string text = text_of(view, analysis, wide);
+  for (int i = 0; i < 20; ++i) {
+    const std::string entry = "2 \u00d7 CustomOp" + std::to_string(i) + " (my.dom) (model.custom-domain)";
+    EXPECT_NE(text.find(entry), std::string::npos) << entry << "\n" << text;
+  }
+}
+
 TEST(ReportText, SummaryShowsSharesBlockingOpsOpsetAndGates) {
   ModelView view = view_of(basic_model());
   const std::vector<GateResult> gates = {{"--fail-on unsupported", true, "1 node(s) would not compile"},

@@ -497,6 +497,27 @@ TEST(View, OuterScopeUses) {
   EXPECT_EQ(e, "graph main is not topologically sorted: node 'branch' uses 'outer' before it is produced");
 }
 
+TEST(View, GraphInputsAndOutputsByValueId) {
+  ModelView v = view_of(if_model(false));
+  const NodeInfo& producer = v.nodes()[node_named(v, "producer")];
+  const NodeInfo& branch = v.nodes()[node_named(v, "branch")];
+  const NodeInfo& inner_else = v.nodes()[node_named(v, "inner_else")];
+  // x is main's input: seen from main and from inside the else branch, the same declaring slot.
+  const ValueId x = v.input_value(producer, 0);
+  ASSERT_NE(x, kNoValue);
+  EXPECT_EQ(v.declaring_input(x), x);
+  EXPECT_EQ(v.declaring_input(v.input_value(inner_else, 0)), x);
+  // c is an input too, "outer" is a node output, not an input of any graph.
+  EXPECT_NE(v.declaring_input(v.input_value(branch, 0)), kNoValue);
+  EXPECT_EQ(v.declaring_input(v.output_value(producer, 0)), kNoValue);
+  // r is main's output; "outer" is not; "e" is the else branch's own output.
+  EXPECT_TRUE(v.is_graph_output(v.output_value(branch, 0)));
+  EXPECT_FALSE(v.is_graph_output(v.output_value(producer, 0)));
+  EXPECT_TRUE(v.is_graph_output(v.output_value(inner_else, 0)));
+  EXPECT_FALSE(v.is_graph_output(kNoValue));
+  EXPECT_EQ(v.declaring_input(kNoValue), kNoValue);
+}
+
 TEST(View, NestingDepthLimit) {
   auto nested = [](int depth) {
     ModelBuilder b;
