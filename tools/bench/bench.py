@@ -72,6 +72,7 @@ def main():
     ap.add_argument("--node-dirs", required=True)
     ap.add_argument("--sample", type=int, default=300)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--scale", nargs="*", default=[], help="scale_<kind>_<n>.onnx models (gen_models.py)")
     a = ap.parse_args()
     z = a.zonnx
     print(f"{'case':<34} {'zonnx wall':>11} {'peak RSS':>13}          {'baseline wall':>13} {'peak RSS':>13}")
@@ -143,6 +144,22 @@ def main():
     print(f"{'  (zonnx -j 1)':<34} {z1[0]:9.3f} s {mib(z1[1]):>13} (exit {z1[2]})   "
           f"{extrapolated / z1[0]:,.1f}x faster than Python on one core")
     summary.append(("node tests >= 10x faster", 1 / ratio >= 10, f"{1 / ratio:,.1f}x"))
+
+    # 5. scaling: each pair of models differs only in n (x4 between them); time linear in n gives
+    #    a ratio of about 4 (less, with the fixed start-up cost), time quadratic in n about 16.
+    pairs = {}
+    for path in a.scale:
+        kind, n = os.path.basename(path)[len("scale_"):-len(".onnx")].rsplit("_", 1)
+        pairs.setdefault(kind, []).append((int(n), path))
+    for kind, models in sorted(pairs.items()):
+        (n1, small), (n2, large) = sorted(models)[:2]
+        ts, tl = best_of([z, "inspect", small], a.repeat), best_of([z, "inspect", large], a.repeat)
+        growth = tl[0] / ts[0]
+        print(f"{f'scaling: {kind} {n1} -> {n2}':<34} {ts[0]:9.3f} s -> {tl[0]:.3f} s = {growth:.1f}x time "
+              f"for {n2 / n1:g}x size (exit {ts[2]}, {tl[2]})")
+        limit = 1.5 * n2 / n1
+        summary.append((f"scaling {kind}: time grows at most {limit:g}x for {n2 / n1:g}x size",
+                        ts[2] == 0 and tl[2] == 0 and growth <= limit, f"{growth:.1f}x"))
 
     print()
     for name, ok, value in summary:

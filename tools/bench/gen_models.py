@@ -5,6 +5,8 @@
               initializers (4 x 8192x8192 = 4 x 256 MiB) plus a small Conv head.
   graph.onnx  ~200,000 small nodes (Add/Relu/Mul/Sigmoid/MatMul on [1,64]),
               sharing a handful of small initializers.
+  scale_<kind>_<n>.onnx  pairs of models at n and 4n for the scaling check
+              (each a shape that once made zonnx take time quadratic in n).
 
 Usage: gen_models.py OUTDIR [--big-dim 8192] [--big-layers 4] [--graph-nodes 200000]
 Needs Debian's python3-onnx and python3-numpy. Files that exist are kept.
@@ -74,6 +76,38 @@ def graph_model(path, count):
     save(model, path)
 
 
+def vinfo(name, shape=(1, 4)):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape))
+
+
+# Models whose size grows in one direction: n graph outputs, n graph inputs,
+# n distinct ops (custom domain, so the model does not compile and the summary
+# lists all n), one value read by n nodes.
+SCALE_KINDS = ("outputs", "inputs", "ops", "fanout")
+SCALE_SIZES = (10000, 40000)
+
+
+def scale_model(path, kind, n):
+    opsets = [helper.make_opsetid("", OPSET)]
+    if kind == "outputs":
+        nodes = [helper.make_node("Relu", ["x" if i == 0 else f"t{i - 1}"], [f"t{i}"]) for i in range(n)]
+        inputs, outputs = [vinfo("x")], [vinfo(f"t{i}") for i in range(n)]
+    elif kind == "inputs":
+        nodes = [helper.make_node("Add", [f"x{i}", "x0"], [f"y{i}"]) for i in range(n)]
+        inputs, outputs = [vinfo(f"x{i}") for i in range(n)], [vinfo(f"y{i}") for i in range(n)]
+    elif kind == "ops":
+        nodes = [helper.make_node(f"Op{i}", ["x"], [f"y{i}"], domain="bench.custom") for i in range(n)]
+        inputs, outputs = [vinfo("x")], [vinfo(f"y{i}") for i in range(n)]
+        opsets.append(helper.make_opsetid("bench.custom", 1))
+    else:  # fanout
+        nodes = [helper.make_node("Relu", ["x"], [f"y{i}"]) for i in range(n)]
+        inputs, outputs = [vinfo("x")], [vinfo(f"y{i}") for i in range(n)]
+    graph = helper.make_graph(nodes, f"scale_{kind}", inputs, outputs)
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="zonnx-bench")
+    model.ir_version = 7
+    save(model, path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("outdir")
@@ -92,6 +126,13 @@ def main():
         graph_model(graph, a.graph_nodes)
     print(big)
     print(graph)
+    for kind in SCALE_KINDS:
+        for n in SCALE_SIZES:
+            path = os.path.join(a.outdir, f"scale_{kind}_{n}.onnx")
+            if not os.path.exists(path):
+                print(f"generating {path}", file=sys.stderr)
+                scale_model(path, kind, n)
+            print(path)
 
 
 if __name__ == "__main__":
