@@ -615,14 +615,16 @@ class TextReport {
   // ---- summary and gates ----------------------------------------------------
 
   // The rule of the first unsupported node of an op, for the blocking list.
-  // The first rule that makes each op unsupported, by op id: one pass over
-  // the nodes, however many distinct ops block the model.
-  std::vector<std::string> blocking_rules() const {
-    std::vector<std::string> rules(view_.op_types().size());
+  // The first rule that makes each op unsupported, by (domain, op type): one
+  // pass over the nodes, however many distinct ops block the model.
+  std::map<std::pair<std::string_view, std::string_view>, std::string> blocking_rules() const {
+    std::map<std::pair<std::string_view, std::string_view>, std::string> rules;
     for (const NodeInfo& node : view_.nodes()) {
       const NodeVerdict* v = verdict(node.index);
-      if (v && v->placement == Placement::Unsupported && !v->reasons.empty() && rules[node.op_id].empty())
-        rules[node.op_id] = v->reasons.front().rule;
+      if (!v || v->placement != Placement::Unsupported || v->reasons.empty()) continue;
+      const OpCount& op = view_.op_types()[node.op_id];  // the view's strings outlive the map
+      rules.emplace(std::pair<std::string_view, std::string_view>(op.domain, op.op_type),
+                    v->reasons.front().rule);
     }
     return rules;
   }
@@ -656,17 +658,12 @@ class TextReport {
       field("Compiles", "yes: no unsupported nodes", [&](const std::string& t) { return st_.green(t); });
     } else {
       std::string blocking;
-      const std::vector<std::string> rules = blocking_rules();
-      std::map<std::pair<std::string_view, std::string_view>, uint32_t> op_ids;
-      for (uint32_t id = 0; id < view_.op_types().size(); ++id) {
-        const OpCount& op = view_.op_types()[id];
-        op_ids.emplace(std::pair<std::string_view, std::string_view>(op.domain, op.op_type), id);
-      }
+      const auto rules = blocking_rules();
       for (const OpCount& op : s.blocking_ops) {
         if (!blocking.empty()) blocking += ", ";
         blocking += fmt::format("{} {} {}", op.count, kTimes, op_label(op.domain, op.op_type));
-        const auto id = op_ids.find({op.domain, op.op_type});
-        const std::string rule = id == op_ids.end() ? std::string() : rules[id->second];
+        const auto found = rules.find(std::pair<std::string_view, std::string_view>(op.domain, op.op_type));
+        const std::string rule = found == rules.end() ? std::string() : found->second;
         if (!rule.empty()) blocking += " (" + terminal_safe(rule) + ")";
       }
       if (blocking.empty()) blocking = fmt::format("{} unsupported nodes", s.unsupported);

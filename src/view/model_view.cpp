@@ -228,7 +228,6 @@ class ModelViewBuilder {
   struct SlotState {
     int graph = 0;
     int64_t defined_at = kNotDefined;
-    bool is_input = false;
     bool is_initializer = false;
   };
 
@@ -529,22 +528,22 @@ class ModelViewBuilder {
     };
     if (gi.proto) {
       for (const auto& vi : gi.proto->input()) {
-        SlotState& s = slot_state_[slot(g, vi.name())];
-        if (s.is_input) fail("graph " + gi.path + " lists input '" + vi.name() + "' twice");
-        s.is_input = true;
-        v_.values_[slot(g, vi.name())].graph_input = true;
+        ModelView::ValueSlot& value = v_.values_[slot(g, vi.name())];
+        if (value.graph_input) fail("graph " + gi.path + " lists input '" + vi.name() + "' twice");
+        value.graph_input = true;
         define(vi.name(), false);
       }
       for (const auto& t : gi.proto->initializer()) {
-        SlotState& s = slot_state_[slot(g, t.name())];
+        const ValueId id = slot(g, t.name());
+        SlotState& s = slot_state_[id];
         if (s.is_initializer)
           fail("initializer '" + t.name() + "' is defined more than once in graph " + gi.path);
         s.is_initializer = true;
-        define(t.name(), s.is_input);  // an initializer may back a graph input
+        define(t.name(), v_.values_[id].graph_input);  // an initializer may back a graph input
       }
       for (const auto& t : gi.proto->sparse_initializer()) {
         const std::string& name = t.values().name();
-        define(name, !name.empty() && slot_state_[slot(g, name)].is_input);
+        define(name, !name.empty() && v_.values_[slot(g, name)].graph_input);
       }
     } else {
       for (const auto& i : gi.function->input()) {
