@@ -4,6 +4,7 @@
 // and producer/consumer links.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
@@ -85,11 +86,12 @@ struct NodeInfo {
   uint32_t first_operand = 0;  // inputs, then outputs, in ModelView's operand table
   uint32_t input_count = 0;
   uint32_t output_count = 0;
-  std::string domain;        // normalised: "ai.onnx" for "" and "ai.onnx"
-  int64_t domain_opset = 0;  // opset imported for the node's domain in its model/function (0: none)
-  int since_version = 0;     // resolved operator version (0: unknown op)
-  uint32_t op_id = 0;        // index into ModelView::op_types(): same domain and op_type, same id
-  bool onnx = false;         // domain is ai.onnx
+  uint32_t attribute_count = 0;  // lets passes skip attribute-free nodes without reading the proto
+  std::string domain;            // normalised: "ai.onnx" for "" and "ai.onnx"
+  int64_t domain_opset = 0;      // opset imported for the node's domain in its model/function (0: none)
+  int since_version = 0;         // resolved operator version (0: unknown op)
+  uint32_t op_id = 0;            // index into ModelView::op_types(): same domain and op_type, same id
+  bool onnx = false;             // domain is ai.onnx
 
   const std::string& op_type() const { return proto->op_type(); }
   const std::string& name() const { return proto->name(); }
@@ -235,7 +237,7 @@ class ModelView {
     uint32_t consumers_end = 0;
   };
   // Keys point into the proto's own strings, which the view never changes.
-  using NameIndex = std::unordered_map<std::string_view, ValueId>;
+  using NameIndex = absl::flat_hash_map<std::string_view, ValueId>;
   friend class ModelViewBuilder;
   ValueId find_value(int graph, const std::string& name) const;  // nearest slot for the name
   template <typename Has>

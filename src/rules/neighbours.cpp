@@ -23,11 +23,10 @@ bool on_nnpa(const std::vector<NodeVerdict>& verdicts, size_t node) {
 
 // Producer of every data input and every consumer of every output is on NNPA.
 bool sandwiched(const ModelView& view, const NodeInfo& node, const std::vector<NodeVerdict>& verdicts) {
-  const auto& p = *node.proto;
-  if (p.input_size() == 0 || p.input(0).empty()) return false;
+  if (view.input_value(node, 0) == kNoValue) return false;
   if (!on_nnpa(verdicts, view.input_producer(node, 0))) return false;
   bool any_consumer = false;
-  for (int k = 0; k < p.output_size(); ++k) {
+  for (int k = 0; k < static_cast<int>(node.output_count); ++k) {
     const ValueId out = view.output_value(node, k);
     if (out == kNoValue) continue;
     if (view.is_graph_output(out)) return false;
@@ -96,8 +95,7 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
     size_t s = view.input_producer(node, 0);
     if (s == SIZE_MAX || view.op_name(view.nodes()[s]) != "Sqrt" || !view.nodes()[s].is_onnx()) continue;
     const NodeInfo& sqrt = view.nodes()[s];
-    if (sqrt.proto->input_size() < 1 || sqrt.proto->output_size() < 1 || node.proto->output_size() < 1)
-      continue;
+    if (sqrt.input_count < 1 || sqrt.output_count < 1 || node.output_count < 1) continue;
     const ValueType* x = view.input_type(sqrt, 0);
     bool float_x =
         x && (x->elem_type == onnx::TensorProto::FLOAT || x->elem_type == onnx::TensorProto::FLOAT16);
@@ -137,7 +135,7 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
   for (const NodeInfo& node : view.nodes()) {
     NodeVerdict& v = verdicts[node.index];
     if (!node.is_onnx() || view.op_name(node) != "Add" || v.placement != Placement::Cpu ||
-        v.reasons.empty() || v.reasons[0].rule != "nnpa.broadcast" || node.proto->input_size() != 2)
+        v.reasons.empty() || v.reasons[0].rule != "nnpa.broadcast" || node.input_count != 2)
       continue;
     for (int side = 0; side < 2; ++side) {
       size_t m = view.input_producer(node, side);
@@ -164,9 +162,8 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
     const NodeVerdict& v = verdicts[node.index];
     if (!node.is_onnx() || v.placement != Placement::Nnpa || !light(view.op_name(node))) continue;
     if (!v.notes.empty()) continue;  // rescued by a rewrite: the op is no longer a plain stick/op/unstick
-    const auto& p = *node.proto;
     bool isolated = true;
-    for (int k = 0; k < p.input_size(); ++k) {
+    for (int k = 0; k < static_cast<int>(node.input_count); ++k) {
       const ValueId in = view.input_value(node, k);
       if (in == kNoValue) continue;
       size_t producer = view.value_producer(in);
@@ -182,7 +179,7 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
       for (size_t c : view.value_consumers(in))
         if (c != node.index && on_nnpa(verdicts, c)) isolated = false;  // the stick has other uses
     }
-    for (int k = 0; k < p.output_size(); ++k)
+    for (int k = 0; k < static_cast<int>(node.output_count); ++k)
       for (size_t c : view.output_consumers(node, k))
         if (on_nnpa(verdicts, c)) isolated = false;
     if (isolated) to_cpu.push_back(node.index);

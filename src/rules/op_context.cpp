@@ -18,9 +18,9 @@ const std::string& OpContext::input_name(int i) const {
   return i >= 0 && i < node_.proto->input_size() ? node_.proto->input(i) : kNone;
 }
 
-bool OpContext::has_input(int i) const {
-  return i >= 0 && i < node_.proto->input_size() && !node_.proto->input(i).empty();
-}
+// The view's operand table answers without reading the node's proto (an
+// empty name has no value; undefined names were rejected when the view was built).
+bool OpContext::has_input(int i) const { return view_.input_value(node_, i) != kNoValue; }
 
 const ValueType* OpContext::input(int i) const { return view_.input_type(node_, i); }
 
@@ -43,6 +43,7 @@ std::optional<std::vector<double>> OpContext::input_floats(int i) const {
 size_t OpContext::producer_of_input(int i) const { return view_.input_producer(node_, i); }
 
 const onnx::AttributeProto* OpContext::attr(std::string_view name) const {
+  if (node_.attribute_count == 0) return nullptr;
   for (const auto& a : node_.proto->attribute())
     if (a.name() == name) return &a;
   return nullptr;

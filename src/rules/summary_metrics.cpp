@@ -170,7 +170,7 @@ std::vector<bool> compile_time_nodes(const ModelView& view, const std::vector<No
     }
     if (std::string_view(view.op_name(node)).substr(0, 6) == "Random") continue;
     bool all = false;
-    for (int k = 0; k < node.proto->input_size(); ++k) {
+    for (int k = 0; k < static_cast<int>(node.input_count); ++k) {
       const ValueId in = view.input_value(node, k);
       if (in == kNoValue) continue;
       const size_t p = view.value_producer(in);
@@ -195,9 +195,7 @@ void add_flow(const ModelView& view, const std::vector<NodeVerdict>& verdicts, S
   std::set<std::string> stuck;
   for (const NodeInfo& node : nodes) {
     if (!on_nnpa(node.index)) continue;
-    const auto& proto = *node.proto;
-    for (int k = 0; k < proto.input_size(); ++k) {
-      const std::string& in = proto.input(k);
+    for (int k = 0; k < static_cast<int>(node.input_count); ++k) {
       const ValueId id = view.input_value(node, k);
       if (id == kNoValue) continue;
       const size_t p = view.value_producer(id);
@@ -207,12 +205,12 @@ void add_flow(const ModelView& view, const std::vector<NodeVerdict>& verdicts, S
         if (declared != kNoValue) stuck.insert(fmt::format("g{}", declared));
       } else if (p < nodes.size() && counted(p) && !compile_time[p]) {
         if (!on_nnpa(p))
-          stuck.insert(fmt::format("n{}:{}", p, in));
+          stuck.insert(fmt::format("n{}:{}", p, node.proto->input(k)));  // rare: read the name here
         else if (nodes[p].graph == node.graph)
           parent[find_root(parent, p)] = find_root(parent, node.index);
       }
     }
-    for (int k = 0; k < proto.output_size(); ++k) {
+    for (int k = 0; k < static_cast<int>(node.output_count); ++k) {
       const ValueId out = view.output_value(node, k);
       if (out == kNoValue) continue;
       bool leaves = view.is_graph_output(out);

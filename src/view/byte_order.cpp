@@ -163,6 +163,7 @@ void walk_nodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes
                 const F& f) {
   for (int pos = 0; pos < nodes.size(); ++pos) {
     const onnx::NodeProto& n = nodes.Get(pos);
+    if (n.attribute_size() == 0) continue;  // most nodes: no tensor, no subgraph (and no string reads)
     const bool onnx_domain = n.domain().empty() || n.domain() == "ai.onnx";
     if (onnx_domain && n.op_type() == "Constant" && n.output_size() >= 1) {
       for (const auto& a : n.attribute())

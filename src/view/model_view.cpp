@@ -868,6 +868,7 @@ class ModelViewBuilder {
   }
 
   void build_nodes() {
+    std::vector<std::pair<int64_t, int>> model_versions;  // by op id: (opset, version); -1: not yet
     for (const auto& o : model().opset_import())
       model_opsets_.emplace(normalize_domain(o.domain()), o.version());
     v_.nodes_.reserve(operand_base_.size());
@@ -881,11 +882,23 @@ class ModelViewBuilder {
         n.first_operand = static_cast<uint32_t>(operand_base_[n.index]);
         n.input_count = static_cast<uint32_t>(n.proto->input_size());
         n.output_count = static_cast<uint32_t>(n.proto->output_size());
+        n.attribute_count = static_cast<uint32_t>(n.proto->attribute_size());
         n.domain = normalize_domain(n.proto->domain());
         n.onnx = n.domain == "ai.onnx";
-        n.domain_opset = opset_for(static_cast<int>(g), n.domain);
         n.op_id = op_id(n);
-        n.since_version = resolve_version(n.op_id, n.domain_opset);
+        // Outside function bodies the opset depends on the domain alone, so the
+        // opset and version lookups are made once per op.
+        const bool model_scope = extra_[g].root_function == nullptr;
+        if (model_scope && n.op_id < model_versions.size() && model_versions[n.op_id].first >= 0) {
+          std::tie(n.domain_opset, n.since_version) = model_versions[n.op_id];
+        } else {
+          n.domain_opset = opset_for(static_cast<int>(g), n.domain);
+          n.since_version = resolve_version(n.op_id, n.domain_opset);
+          if (model_scope) {
+            if (model_versions.size() <= n.op_id) model_versions.resize(n.op_id + 1, {-1, 0});
+            model_versions[n.op_id] = {n.domain_opset, n.since_version};
+          }
+        }
         ++v_.op_types_[n.op_id].count;
         v_.nodes_.push_back(std::move(n));
       }
@@ -923,6 +936,11 @@ class ModelViewBuilder {
   // holds the main graph's node outputs when zonnx's own pass inferred them
   // (they are merged with the declared types already).
   void build_types(const view::FastInference* fast) {
+    constexpr uint32_t kNoOp = UINT32_MAX;
+    uint32_t constant_op = kNoOp;
+    for (size_t k = 0; k < v_.op_types_.size(); ++k)
+      if (v_.op_types_[k].domain == "ai.onnx" && v_.op_types_[k].op_type == "Constant")
+        constant_op = static_cast<uint32_t>(k);
     for (size_t g = 0; g < v_.graphs_.size(); ++g) {
       const GraphInfo& gi = v_.graphs_[g];
       const int graph = static_cast<int>(g);
@@ -954,12 +972,13 @@ class ModelViewBuilder {
           if (id != kNoValue) set_type(id, convert(fast->node_outputs[i]));
         }
       }
-      const Nodes& ns = nodes_of(graph);
-      for (int i = 0; i < ns.size(); ++i) {
-        const auto& n = ns.Get(i);
-        if (n.op_type() == "Constant" && normalize_domain(n.domain()) == "ai.onnx" && n.output_size() >= 1 &&
-            !n.output(0).empty())
-          add_constant(graph, n);
+      // Constant nodes found by op id: the other nodes' protos are not read.
+      if (constant_op == kNoOp) continue;
+      const size_t first = node_base_[g];
+      const size_t end = first + static_cast<size_t>(nodes_of(graph).size());
+      for (size_t i = first; i < end; ++i) {
+        const NodeInfo& n = v_.nodes_[i];
+        if (n.op_id == constant_op && v_.output_value(n, 0) != kNoValue) add_constant(graph, *n.proto);
       }
     }
   }
