@@ -92,8 +92,11 @@ struct NodeInfo {
   int since_version = 0;         // resolved operator version (0: unknown op)
   uint32_t op_id = 0;            // index into ModelView::op_types(): same domain and op_type, same id
   bool onnx = false;             // domain is ai.onnx
+  // The view's copy of the op name (ModelView::op_types()), so that passes over
+  // every node do not read each node's proto for it; null outside a view.
+  const std::string* shared_op_type = nullptr;
 
-  const std::string& op_type() const { return proto->op_type(); }
+  const std::string& op_type() const { return shared_op_type ? *shared_op_type : proto->op_type(); }
   const std::string& name() const { return proto->name(); }
   bool is_onnx() const { return onnx; }
 };

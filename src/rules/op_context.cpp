@@ -104,37 +104,40 @@ std::string dims_text(const ValueType* t) {
 
 bool check_operand_type(const OpContext& ctx, int i, Findings& out, bool check_rank) {
   const ValueType* t = ctx.input(i);
-  const std::string& name = ctx.input_name(i);
+  // The name is read from the node only for a message (not on every passing check).
+  auto name = [&]() -> const std::string& { return ctx.input_name(i); };
   if (!t || t->kind == ValueType::Kind::Unknown || t->elem_type == 0) {
-    out.fail("nnpa.shape-unknown", "The type of input " + std::to_string(i) + " ('" + name + "') is unknown.",
-             {{"input", name}});
+    out.fail("nnpa.shape-unknown",
+             "The type of input " + std::to_string(i) + " ('" + name() + "') is unknown.",
+             {{"input", name()}});
     return false;
   }
   if (t->kind != ValueType::Kind::Tensor) {
-    out.fail("nnpa.element-type", "Value is not shaped type.", {{"input", name}});
+    out.fail("nnpa.element-type", "Value is not shaped type.", {{"input", name()}});
     return false;
   }
   bool float16_or_32 = t->elem_type == onnx::TensorProto::FLOAT ||
                        t->elem_type == onnx::TensorProto::FLOAT16 ||
                        t->elem_type == onnx::TensorProto::BFLOAT16;
   if (!float16_or_32) {
-    out.fail("nnpa.element-type",
-             "Element type is not F16 or F32. (input '" + name + "' is " + elem_type_name(t->elem_type) + ")",
-             {{"input", name}, {"type", elem_type_name(t->elem_type)}});
+    out.fail(
+        "nnpa.element-type",
+        "Element type is not F16 or F32. (input '" + name() + "' is " + elem_type_name(t->elem_type) + ")",
+        {{"input", name()}, {"type", elem_type_name(t->elem_type)}});
     return false;
   }
   if (!check_rank) return true;
   if (!t->has_shape) {
-    out.fail("nnpa.shape-unknown", "Value does not have rank. (input '" + name + "')", {{"input", name}});
+    out.fail("nnpa.shape-unknown", "Value does not have rank. (input '" + name() + "')", {{"input", name()}});
     return false;
   }
   int rank = t->rank();
   if (rank == 0 || rank > 4) {
     out.fail("nnpa.rank",
              "Rank " + std::to_string(rank) +
-                 " is not supported. zAIU only supports rank in range of (0, 4]. (input '" + name + "' " +
+                 " is not supported. zAIU only supports rank in range of (0, 4]. (input '" + name() + "' " +
                  dims_text(t) + ")",
-             {{"input", name}, {"rank", std::to_string(rank)}});
+             {{"input", name()}, {"rank", std::to_string(rank)}});
     return false;
   }
   return true;

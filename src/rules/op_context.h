@@ -32,7 +32,7 @@ class OpContext {
   March march() const { return march_; }
   int model_opset() const { return static_cast<int>(node_.domain_opset); }
 
-  int input_count() const { return node_.proto->input_size(); }
+  int input_count() const { return static_cast<int>(node_.input_count); }
   bool has_input(int i) const;  // present and not the empty "absent optional" name
   // "" when the node has no input `i` (malformed nodes are normal input).
   const std::string& input_name(int i) const;

@@ -1,5 +1,7 @@
 #include "view/fast_infer.h"
 
+#include <absl/container/inlined_vector.h>
+#include <absl/types/span.h>
 #include <onnx/defs/schema.h>
 
 #include <algorithm>
@@ -89,7 +91,7 @@ FastType merge_declared(FastType declared, const FastType& inferred) {
 
 // multidirectionalBroadcastShapeInference of libonnx 1.12 (an empty dim is a
 // symbol spelled "").
-std::vector<FastDim> broadcast(const std::vector<const FastType*>& inputs) {
+std::vector<FastDim> broadcast(absl::Span<const FastType* const> inputs) {
   size_t rank = 0;
   for (const FastType* t : inputs) rank = std::max(rank, t->dims.size());
   std::vector<FastDim> out(rank);
@@ -330,7 +332,7 @@ class FastPass {
       }
       case OpKind::Broadcast:
       case OpKind::Compare: {
-        std::vector<const FastType*> inputs;
+        absl::InlinedVector<const FastType*, 4> inputs;  // no allocation for the usual two
         bool all_shapes = true;
         for (int j = 0; j < n.input_size(); ++j) {
           inputs.push_back(&input_type(j));
@@ -382,6 +384,13 @@ class FastPass {
     out.elem = a.elem;
     if (!a.has_shape || !b.has_shape) return out;
     if (a.dims.empty() || b.dims.empty()) give_up();
+    if (a.dims.size() == 2 && b.dims.size() == 2) {
+      // Plain [M,K] x [K,N]: what the general case below gives, without its copies.
+      if (a.dims[1].has_value() && b.dims[0].has_value() && a.dims[1].value != b.dims[0].value) give_up();
+      out.has_shape = true;
+      out.dims = {a.dims[0], b.dims[1]};
+      return out;
+    }
     FastType left, right;
     if (a.dims.size() == 1)
       left.dims = {FastDim{1, {}}, a.dims[0]};

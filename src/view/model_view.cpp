@@ -903,6 +903,8 @@ class ModelViewBuilder {
         v_.nodes_.push_back(std::move(n));
       }
     }
+    // The op table is complete: its strings no longer move (nor when the view does).
+    for (NodeInfo& n : v_.nodes_) n.shared_op_type = &v_.op_types_[n.op_id].op_type;
   }
 
   // -- types ----------------------------------------------------------------
@@ -1250,7 +1252,7 @@ std::optional<std::vector<double>> ModelView::value_floats(ValueId id) const {
 
 namespace zonnx {
 bool ModelView::folded_at_compile_time(const NodeInfo& node) const {
-  if (node.graph != 0 || node.proto->output_size() != 1) return false;
+  if (folded_values_.empty() || node.graph != 0 || node.output_count != 1) return false;
   return folded_values_.count(node.proto->output(0)) > 0;
 }
 }  // namespace zonnx
