@@ -518,6 +518,32 @@ TEST(View, GraphInputsAndOutputsByValueId) {
   EXPECT_EQ(v.declaring_input(kNoValue), kNoValue);
 }
 
+// Passes over every node read these from the view instead of each proto; they
+// must say what the proto says, in nested graphs too and after the view moves.
+TEST(View, NodeFactsKeptByTheViewMatchEachProto) {
+  for (const char* file : {"squeezenet1_1_op13.onnx", "silero_vad_16k_op15.onnx"}) {
+    SCOPED_TRACE(file);
+    ModelView built = view_of(file);
+    const ModelView v = std::move(built);
+    ASSERT_FALSE(v.nodes().empty());
+    size_t with_attributes = 0, nested = 0;
+    for (const NodeInfo& n : v.nodes()) {
+      EXPECT_EQ(n.op_type(), n.proto->op_type());
+      EXPECT_NE(&n.op_type(), &n.proto->op_type());  // the view's own copy
+      EXPECT_EQ(n.op_type(), v.op_name(n));
+      EXPECT_EQ(n.input_count, static_cast<uint32_t>(n.proto->input_size()));
+      EXPECT_EQ(n.output_count, static_cast<uint32_t>(n.proto->output_size()));
+      EXPECT_EQ(n.attribute_count, static_cast<uint32_t>(n.proto->attribute_size()));
+      with_attributes += n.attribute_count > 0;
+      nested += n.graph != 0;
+    }
+    EXPECT_GT(with_attributes, 0u);
+    if (std::string(file).rfind("silero", 0) == 0) {
+      EXPECT_GT(nested, 0u);  // its If branches
+    }
+  }
+}
+
 TEST(View, NestingDepthLimit) {
   auto nested = [](int depth) {
     ModelBuilder b;
