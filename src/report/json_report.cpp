@@ -7,7 +7,9 @@
 // otherwise throw on a model with a malformed name.
 
 #include <cmath>
+#include <cstdio>
 #include <ostream>
+#include <string>
 #include <string_view>
 
 #include "report/report_util.h"
@@ -253,6 +255,194 @@ Json node_json(const ModelView& view, const NodeInfo& node, const NodeVerdict* v
   return n;
 }
 
+// -- nodes as text --------------------------------------------------------
+// `--format json` writes 200,000 node objects; building each as a tree and
+// dumping it was most of the run. NodeText writes the same bytes as
+// node_json(...).dump(2) directly (tests/unit/report_test.cpp compares the
+// two); a node's reasons, rare and nested, still go through the tree.
+
+// A string as dump() writes valid UTF-8 (ensure_ascii off): the short
+// escapes, \u00xx for the other control characters, every other byte as is
+// (bytes of multi-byte characters are never below 0x80).
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+          out += escaped;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+class NodeText {
+ public:
+  explicit NodeText(std::string& out) : out_(out) {}
+
+  // node_json(view, node, verdict).dump(2) with every line after the first
+  // indented by `indent` more spaces (the node's place in the "nodes" array).
+  void write(const ModelView& view, const NodeInfo& node, const NodeVerdict* verdict, int indent) {
+    const onnx::NodeProto& proto = *node.proto;
+    const auto& graphs = view.graphs();
+    const bool graph_known = node.graph >= 0 && static_cast<size_t>(node.graph) < graphs.size();
+    const int in = indent + 2;
+    out_ += '{';
+    key(in, "index", true);
+    out_ += std::to_string(node.index);
+    key(in, "name");
+    append_json_string(out_, valid_utf8(proto.name()));
+    key(in, "op_type");
+    append_json_string(out_, valid_utf8(proto.op_type()));
+    key(in, "domain");
+    append_json_string(out_, valid_utf8(node.domain));
+    key(in, "graph");
+    append_json_string(out_, graph_known ? valid_utf8(graphs[static_cast<size_t>(node.graph)].path) : "");
+    key(in, "version");
+    out_ += std::to_string(node.since_version);
+    key(in, "placement");
+    if (verdict)
+      append_json_string(out_, placement_name(verdict->placement));
+    else
+      out_ += "null";
+    key(in, "counted");
+    out_ += verdict && verdict->counted ? "true" : "false";
+    key(in, "reasons");
+    if (verdict && !verdict->reasons.empty()) {
+      Json reasons = Json::array();
+      for (const Reason& r : verdict->reasons) reasons.push_back(reason_json(r));
+      append_indented(reasons.dump(2), in);
+    } else {
+      out_ += "[]";
+    }
+    key(in, "notes");
+    if (verdict && !verdict->notes.empty()) {
+      out_ += '[';
+      for (size_t i = 0; i < verdict->notes.size(); ++i) {
+        out_ += i ? ",\n" : "\n";
+        out_.append(static_cast<size_t>(in + 2), ' ');
+        append_json_string(out_, valid_utf8(verdict->notes[i]));
+      }
+      close(in, ']');
+    } else {
+      out_ += "[]";
+    }
+    key(in, "inputs");
+    values(view, node, in, proto.input(), true);
+    key(in, "outputs");
+    values(view, node, in, proto.output(), false);
+    close(indent, '}');
+  }
+
+ private:
+  void key(int indent, std::string_view name, bool first = false) {
+    out_ += first ? "\n" : ",\n";
+    out_.append(static_cast<size_t>(indent), ' ');
+    out_ += '"';
+    out_ += name;
+    out_ += "\": ";
+  }
+
+  void close(int indent, char bracket) {
+    out_ += '\n';
+    out_.append(static_cast<size_t>(indent), ' ');
+    out_ += bracket;
+  }
+
+  void append_indented(const std::string& text, int indent) {
+    size_t start = 0;
+    for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
+      out_.append(text, start, nl + 1 - start);
+      out_.append(static_cast<size_t>(indent), ' ');
+      start = nl + 1;
+    }
+    out_.append(text, start, std::string::npos);
+  }
+
+  // value_json of each operand, as an array at `indent`.
+  void values(const ModelView& view, const NodeInfo& node, int indent,
+              const google::protobuf::RepeatedPtrField<std::string>& names, bool inputs) {
+    if (names.empty()) {
+      out_ += "[]";
+      return;
+    }
+    const int item = indent + 2, field = indent + 4;
+    out_ += '[';
+    for (int i = 0; i < names.size(); ++i) {
+      const std::string& name = names.Get(i);
+      const ValueType* type =
+          name.empty() ? nullptr : (inputs ? view.input_type(node, i) : view.output_type(node, i));
+      out_ += i ? ",\n" : "\n";
+      out_.append(static_cast<size_t>(item), ' ');
+      out_ += '{';
+      key(field, "name", true);
+      append_json_string(out_, valid_utf8(name));
+      key(field, "type");
+      std::optional<std::string> type_text = type ? report::type_name(*type) : std::nullopt;
+      if (type_text)
+        append_json_string(out_, *type_text);
+      else
+        out_ += "null";
+      key(field, "shape");
+      shape(type, field);
+      close(item, '}');
+    }
+    close(indent, ']');
+  }
+
+  void shape(const ValueType* type, int indent) {
+    if (!type || !type->has_shape) {
+      out_ += "null";
+      return;
+    }
+    if (type->dims.empty()) {
+      out_ += "[]";
+      return;
+    }
+    out_ += '[';
+    for (size_t i = 0; i < type->dims.size(); ++i) {
+      const Dim& d = type->dims[i];
+      out_ += i ? ",\n" : "\n";
+      out_.append(static_cast<size_t>(indent + 2), ' ');
+      if (d.is_static())
+        out_ += std::to_string(d.value);
+      else if (!d.param.empty())
+        append_json_string(out_, valid_utf8(d.param));
+      else
+        out_ += "null";
+    }
+    close(indent, ']');
+  }
+
+  std::string& out_;
+};
+
 }  // namespace
 
 nlohmann::ordered_json inspect_json(const ModelView& view, const Analysis& analysis,
@@ -293,26 +483,19 @@ void write_inspect_json(std::ostream& out, nlohmann::ordered_json report, const 
     return;
   }
   out.write(head.data(), static_cast<std::streamsize>(head.size() - 3));  // up to and including '['
-  // Nodes are indented into one buffer that goes out in big writes: a stream
+  // Nodes are written into one buffer that goes out in big writes: a stream
   // write per line was a fifth of the time for 200,000 nodes.
   constexpr size_t kFlushBytes = size_t{1} << 20;
   std::string buffer;
   buffer.reserve(kFlushBytes + (kFlushBytes >> 2));
+  NodeText text(buffer);
   const auto& verdicts = analysis.verdicts;
   bool first = true;
   for (const NodeInfo& node : view.nodes()) {
-    const std::string text =
-        node_json(view, node, node.index < verdicts.size() ? &verdicts[node.index] : nullptr).dump(2);
-    // One level deeper than dump(2) of the node alone: array items of a top-level key.
+    // Array items of a top-level key: two levels (four spaces) in.
     buffer += first ? "\n    " : ",\n    ";
     first = false;
-    size_t start = 0;
-    for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
-      buffer.append(text, start, nl + 1 - start);
-      buffer += "    ";
-      start = nl + 1;
-    }
-    buffer.append(text, start, std::string::npos);
+    text.write(view, node, node.index < verdicts.size() ? &verdicts[node.index] : nullptr, 4);
     if (buffer.size() >= kFlushBytes) {
       out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
       buffer.clear();

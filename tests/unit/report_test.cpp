@@ -409,6 +409,21 @@ TEST(ReportJson, StreamedNodesAreTheSameBytesAsTheTree) {
   };
   same(view_of(basic_model()), "basic");
   same(view_of(nested_model()), "nested");
+  // Names that need escaping: every control character, quotes, backslashes, DEL,
+  // multi-byte UTF-8 and bytes that are not UTF-8 (made valid first); an
+  // absent optional input (empty name); a scalar; a named and an unnamed dim.
+  std::string controls;
+  for (char c = 1; c < 0x20; ++c) controls += c;
+  const std::string odd = "q\"b\\s/" + controls + "\x7f \xc3\xa9 \xe2\x82\xac \xff";
+  ModelBuilder escapes(13);
+  escapes.input(odd, onnx::TensorProto::FLOAT, {-1, 4, -1});
+  set_dim_param(escapes.proto().mutable_graph()->mutable_input(0), 0, "n \"" + controls + "\xc3");
+  escapes.input("k", onnx::TensorProto::FLOAT, {});
+  escapes.node("Relu", {odd}, {"r\t1"}, odd);
+  escapes.node("Clip", {"r\t1", "", "k"}, {"c"}, "clip\n");
+  escapes.node("Mul", {"c", "k"}, {"m"}, "");
+  escapes.output("m", onnx::TensorProto::FLOAT, {-1, 4, -1});
+  same(view_of(escapes), "escapes");
   ModelBuilder empty;
   empty.input("x", onnx::TensorProto::FLOAT, {1}).output("x", onnx::TensorProto::FLOAT, {1});
   same(view_of(empty), "no nodes");
