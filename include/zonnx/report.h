@@ -37,12 +37,13 @@ struct TextOptions {
 nlohmann::ordered_json inspect_json(const ModelView& view, const Analysis& analysis,
                                     const std::vector<GateResult>& gates = {},
                                     const MarchComparison* compare = nullptr, bool include_nodes = true);
-// Writes `report` (an inspect_json report, "nodes" last) as dump(2) would, the
-// same bytes, but builds and writes one node object at a time, so a graph of
-// 200,000 nodes never sits in memory as one JSON tree. Whatever "nodes" holds
-// in `report` is replaced by the nodes of `view`.
+// Writes `report` (an inspect_json report, "nodes" last) as dump(2) would, or
+// as dump() would when `one_line`, the same bytes followed by a line break, but
+// writes one node object at a time as text, so a graph of 200,000 nodes never
+// sits in memory as one JSON tree. Whatever "nodes" holds in `report` is
+// replaced by the nodes of `view`.
 void write_inspect_json(std::ostream& out, nlohmann::ordered_json report, const ModelView& view,
-                        const Analysis& analysis);
+                        const Analysis& analysis, bool one_line = false);
 void write_text(std::ostream& out, const ModelView& view, const Analysis& analysis,
                 const std::vector<GateResult>& gates, const TextOptions& options,
                 const MarchComparison* compare = nullptr);

@@ -269,14 +269,31 @@ void write_batch_table(std::ostream& out, const std::vector<BatchItem>& items, c
   }
 }
 
+namespace {
+
+// batch_item_json(item).dump() (one line) or .dump(2), and a line break; a
+// report's nodes are written as text rather than built as one tree.
+std::string item_json_text(const BatchItem& item, bool one_line) {
+  if (!item.inspection)
+    return (one_line ? batch_item_json(item).dump() : batch_item_json(item).dump(2)) + "\n";
+  const Inspection& inspection = *item.inspection;
+  std::ostringstream s;
+  write_inspect_json(s, inspect_json(inspection.view, inspection.analysis, item.gates, nullptr, false),
+                     inspection.view, inspection.analysis, one_line);
+  return s.str();
+}
+
+}  // namespace
+
 std::string render_batch_item(const BatchItem& item, BatchFormat format, const TextOptions& text) {
   switch (format) {
     case BatchFormat::Jsonl:
-      return batch_item_json(item).dump() + "\n";
+      return item_json_text(item, true);
     case BatchFormat::Json: {
       // An element of "reports" at depth 2: the same bytes dump(2) of the whole
       // document would give (JSON strings never contain a raw line break).
-      const std::string doc = batch_item_json(item).dump(2);
+      std::string doc = item_json_text(item, false);
+      doc.pop_back();  // the line break
       std::string out = "    ";
       out.reserve(doc.size() + doc.size() / 8);
       for (char c : doc) {

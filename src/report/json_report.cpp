@@ -304,10 +304,12 @@ void append_json_string(std::string& out, std::string_view s) {
 
 class NodeText {
  public:
-  explicit NodeText(std::string& out) : out_(out) {}
+  // `one_line`: as dump() writes (no spaces, no line breaks); else as dump(2).
+  NodeText(std::string& out, bool one_line) : out_(out), pretty_(!one_line) {}
 
   // node_json(view, node, verdict).dump(2) with every line after the first
-  // indented by `indent` more spaces (the node's place in the "nodes" array).
+  // indented by `indent` more spaces (the node's place in the "nodes" array),
+  // or node_json(...).dump() when one line.
   void write(const ModelView& view, const NodeInfo& node, const NodeVerdict* verdict, int indent) {
     const onnx::NodeProto& proto = *node.proto;
     const auto& graphs = view.graphs();
@@ -337,7 +339,10 @@ class NodeText {
     if (verdict && !verdict->reasons.empty()) {
       Json reasons = Json::array();
       for (const Reason& r : verdict->reasons) reasons.push_back(reason_json(r));
-      append_indented(reasons.dump(2), in);
+      if (pretty_)
+        append_indented(reasons.dump(2), in);
+      else
+        out_ += reasons.dump();
     } else {
       out_ += "[]";
     }
@@ -345,8 +350,7 @@ class NodeText {
     if (verdict && !verdict->notes.empty()) {
       out_ += '[';
       for (size_t i = 0; i < verdict->notes.size(); ++i) {
-        out_ += i ? ",\n" : "\n";
-        out_.append(static_cast<size_t>(in + 2), ' ');
+        item(in + 2, i == 0);
         append_json_string(out_, valid_utf8(verdict->notes[i]));
       }
       close(in, ']');
@@ -361,17 +365,29 @@ class NodeText {
   }
 
  private:
-  void key(int indent, std::string_view name, bool first = false) {
-    out_ += first ? "\n" : ",\n";
-    out_.append(static_cast<size_t>(indent), ' ');
-    out_ += '"';
-    out_ += name;
-    out_ += "\": ";
+  // Before an array item or object member: the separator, and in dump(2) a line break and indent.
+  void item(int indent, bool first) {
+    if (pretty_) {
+      out_ += first ? "\n" : ",\n";
+      out_.append(static_cast<size_t>(indent), ' ');
+    } else if (!first) {
+      out_ += ',';
+    }
   }
 
+  void key(int indent, std::string_view name, bool first = false) {
+    item(indent, first);
+    out_ += '"';
+    out_ += name;
+    out_ += pretty_ ? "\": " : "\":";
+  }
+
+  // The closing bracket of a non-empty array or object whose opening line is at `indent`.
   void close(int indent, char bracket) {
-    out_ += '\n';
-    out_.append(static_cast<size_t>(indent), ' ');
+    if (pretty_) {
+      out_ += '\n';
+      out_.append(static_cast<size_t>(indent), ' ');
+    }
     out_ += bracket;
   }
 
@@ -392,14 +408,13 @@ class NodeText {
       out_ += "[]";
       return;
     }
-    const int item = indent + 2, field = indent + 4;
+    const int at = indent + 2, field = indent + 4;
     out_ += '[';
     for (int i = 0; i < names.size(); ++i) {
       const std::string& name = names.Get(i);
       const ValueType* type =
           name.empty() ? nullptr : (inputs ? view.input_type(node, i) : view.output_type(node, i));
-      out_ += i ? ",\n" : "\n";
-      out_.append(static_cast<size_t>(item), ' ');
+      item(at, i == 0);
       out_ += '{';
       key(field, "name", true);
       append_json_string(out_, valid_utf8(name));
@@ -411,7 +426,7 @@ class NodeText {
         out_ += "null";
       key(field, "shape");
       shape(type, field);
-      close(item, '}');
+      close(at, '}');
     }
     close(indent, ']');
   }
@@ -428,8 +443,7 @@ class NodeText {
     out_ += '[';
     for (size_t i = 0; i < type->dims.size(); ++i) {
       const Dim& d = type->dims[i];
-      out_ += i ? ",\n" : "\n";
-      out_.append(static_cast<size_t>(indent + 2), ' ');
+      item(indent + 2, i == 0);
       if (d.is_static())
         out_ += std::to_string(d.value);
       else if (!d.param.empty())
@@ -441,6 +455,7 @@ class NodeText {
   }
 
   std::string& out_;
+  bool pretty_;
 };
 
 }  // namespace
@@ -470,30 +485,34 @@ nlohmann::ordered_json inspect_json(const ModelView& view, const Analysis& analy
 }
 
 void write_inspect_json(std::ostream& out, nlohmann::ordered_json report, const ModelView& view,
-                        const Analysis& analysis) {
-  // Everything but the nodes goes through dump(2); "nodes" is the last key, so
+                        const Analysis& analysis, bool one_line) {
+  // Everything but the nodes goes through dump(); "nodes" is the last key, so
   // its empty array closes the text and the nodes are written in its place.
   report.erase("nodes");
   report["nodes"] = Json::array();
-  const std::string head = report.dump(2);
-  static constexpr std::string_view kTail = "\"nodes\": []\n}";
-  if (view.nodes().empty() || head.size() < kTail.size() ||
-      std::string_view(head).substr(head.size() - kTail.size()) != kTail) {
+  const std::string head = one_line ? report.dump() : report.dump(2);
+  const std::string_view tail = one_line ? "\"nodes\":[]}" : "\"nodes\": []\n}";
+  if (view.nodes().empty() || head.size() < tail.size() ||
+      std::string_view(head).substr(head.size() - tail.size()) != tail) {
     out << head << "\n";
     return;
   }
-  out.write(head.data(), static_cast<std::streamsize>(head.size() - 3));  // up to and including '['
+  // Up to and including the '[' of "nodes".
+  out.write(head.data(), static_cast<std::streamsize>(head.size() - (one_line ? 2 : 3)));
   // Nodes are written into one buffer that goes out in big writes: a stream
   // write per line was a fifth of the time for 200,000 nodes.
   constexpr size_t kFlushBytes = size_t{1} << 20;
   std::string buffer;
   buffer.reserve(kFlushBytes + (kFlushBytes >> 2));
-  NodeText text(buffer);
+  NodeText text(buffer, one_line);
   const auto& verdicts = analysis.verdicts;
   bool first = true;
   for (const NodeInfo& node : view.nodes()) {
     // Array items of a top-level key: two levels (four spaces) in.
-    buffer += first ? "\n    " : ",\n    ";
+    if (one_line)
+      buffer += first ? "" : ",";
+    else
+      buffer += first ? "\n    " : ",\n    ";
     first = false;
     text.write(view, node, node.index < verdicts.size() ? &verdicts[node.index] : nullptr, 4);
     if (buffer.size() >= kFlushBytes) {
@@ -502,7 +521,7 @@ void write_inspect_json(std::ostream& out, nlohmann::ordered_json report, const 
     }
   }
   out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-  out << "\n  ]\n}\n";
+  out << (one_line ? "]}\n" : "\n  ]\n}\n");
 }
 
 }  // namespace zonnx

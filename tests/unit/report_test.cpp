@@ -396,7 +396,7 @@ TEST(ReportJson, HandMadeAnalysisIsReportedExactly) {
   EXPECT_EQ(j.at("nodes").at(0).at("reasons").size(), 0u);
 }
 
-// The CLI streams the nodes (write_inspect_json); the bytes must be dump(2)'s.
+// The CLI streams the nodes (write_inspect_json); the bytes must be dump(2)'s, or dump()'s on one line.
 TEST(ReportJson, StreamedNodesAreTheSameBytesAsTheTree) {
   auto same = [](const ModelView& view, const std::string& label) {
     const Analysis analysis = analyze(view, {});
@@ -405,6 +405,9 @@ TEST(ReportJson, StreamedNodesAreTheSameBytesAsTheTree) {
     std::ostringstream streamed;
     write_inspect_json(streamed, inspect_json(view, analysis, gates, nullptr, false), view, analysis);
     EXPECT_EQ(streamed.str(), tree.dump(2) + "\n") << label;
+    std::ostringstream one_line;  // --format jsonl
+    write_inspect_json(one_line, inspect_json(view, analysis, gates, nullptr, false), view, analysis, true);
+    EXPECT_EQ(one_line.str(), tree.dump() + "\n") << label;
     EXPECT_EQ(ordered_json::parse(streamed.str()).at("nodes").size(), view.nodes().size()) << label;
   };
   same(view_of(basic_model()), "basic");
