@@ -1,5 +1,6 @@
 #include "zonnx/model_view.h"
 
+#include <absl/container/flat_hash_map.h>
 #include <onnx/defs/schema.h>
 
 #include <algorithm>
@@ -241,8 +242,10 @@ class ModelViewBuilder {
   std::unordered_set<std::string> declared_params_;  // dim_params present before inference
   std::map<std::string, int64_t> model_opsets_;
 
-  std::map<std::pair<uint32_t, int64_t>, int> version_cache_;  // by (op id, opset)
-  std::vector<size_t> operand_base_;                           // per node (index order): its first operand
+  // (opset, version) by (function whose opsets apply, or null for the model's; op id): an op id
+  // fixes the domain, so the pair fixes both, and each is looked up once.
+  absl::flat_hash_map<std::pair<const onnx::FunctionProto*, uint32_t>, std::pair<int64_t, int>> op_versions_;
+  std::vector<size_t> operand_base_;  // per node (index order): its first operand
   struct ViewPairHash {
     size_t operator()(const std::pair<std::string_view, std::string_view>& k) const {
       const std::hash<std::string_view> h;
@@ -829,11 +832,8 @@ class ModelViewBuilder {
   }
 
   // The version of op `op_id` (domain and op_type) in force at `opset`.
-  int resolve_version(uint32_t op_id, int64_t opset) {
+  int resolve_version(uint32_t op_id, int64_t opset) const {
     if (opset <= 0) return 0;
-    const auto key = std::make_pair(op_id, opset);
-    auto cached = version_cache_.find(key);
-    if (cached != version_cache_.end()) return cached->second;
     const std::string& domain = v_.op_types_[op_id].domain;
     const std::string& op = v_.op_types_[op_id].op_type;
     int version = 0;
@@ -850,7 +850,6 @@ class ModelViewBuilder {
           onnx::OpSchemaRegistry::Schema(op, capped, domain == "ai.onnx" ? std::string() : domain);
       if (s) version = s->SinceVersion();
     }
-    version_cache_.emplace(key, version);
     return version;
   }
 
@@ -868,7 +867,6 @@ class ModelViewBuilder {
   }
 
   void build_nodes() {
-    std::vector<std::pair<int64_t, int>> model_versions;  // by op id: (opset, version); -1: not yet
     for (const auto& o : model().opset_import())
       model_opsets_.emplace(normalize_domain(o.domain()), o.version());
     v_.nodes_.reserve(operand_base_.size());
@@ -886,19 +884,12 @@ class ModelViewBuilder {
         n.domain = normalize_domain(n.proto->domain());
         n.onnx = n.domain == "ai.onnx";
         n.op_id = op_id(n);
-        // Outside function bodies the opset depends on the domain alone, so the
-        // opset and version lookups are made once per op.
-        const bool model_scope = extra_[g].root_function == nullptr;
-        if (model_scope && n.op_id < model_versions.size() && model_versions[n.op_id].first >= 0) {
-          std::tie(n.domain_opset, n.since_version) = model_versions[n.op_id];
-        } else {
-          n.domain_opset = opset_for(static_cast<int>(g), n.domain);
-          n.since_version = resolve_version(n.op_id, n.domain_opset);
-          if (model_scope) {
-            if (model_versions.size() <= n.op_id) model_versions.resize(n.op_id + 1, {-1, 0});
-            model_versions[n.op_id] = {n.domain_opset, n.since_version};
-          }
+        auto [versions, fresh] = op_versions_.try_emplace({extra_[g].root_function, n.op_id});
+        if (fresh) {
+          const int64_t opset = opset_for(static_cast<int>(g), n.domain);
+          versions->second = {opset, resolve_version(n.op_id, opset)};
         }
+        std::tie(n.domain_opset, n.since_version) = versions->second;
         ++v_.op_types_[n.op_id].count;
         v_.nodes_.push_back(std::move(n));
       }
