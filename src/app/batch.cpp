@@ -295,11 +295,7 @@ std::string render_batch_item(const BatchItem& item, BatchFormat format, const T
       std::string doc = item_json_text(item, false);
       doc.pop_back();  // the line break
       std::string out = "    ";
-      out.reserve(doc.size() + doc.size() / 8);
-      for (char c : doc) {
-        out += c;
-        if (c == '\n') out += "    ";
-      }
+      report::append_indented(out, doc, 4);
       return out;
     }
     case BatchFormat::Text:
@@ -344,12 +340,9 @@ void BatchReportWriter::finish(const BatchSummary& summary) {
       break;
     case BatchFormat::Json: {
       out_ << (count_ ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ");
-      const std::string doc = batch_summary_json(summary).dump(2);
-      for (char c : doc) {
-        out_ << c;
-        if (c == '\n') out_ << "  ";
-      }
-      out_ << "\n}\n";
+      std::string doc;
+      report::append_indented(doc, batch_summary_json(summary).dump(2), 2);
+      out_ << doc << "\n}\n";
       break;
     }
     case BatchFormat::Text:

@@ -340,7 +340,7 @@ class NodeText {
       Json reasons = Json::array();
       for (const Reason& r : verdict->reasons) reasons.push_back(reason_json(r));
       if (pretty_)
-        append_indented(reasons.dump(2), in);
+        report::append_indented(out_, reasons.dump(2), in);
       else
         out_ += reasons.dump();
     } else {
@@ -389,16 +389,6 @@ class NodeText {
       out_.append(static_cast<size_t>(indent), ' ');
     }
     out_ += bracket;
-  }
-
-  void append_indented(const std::string& text, int indent) {
-    size_t start = 0;
-    for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
-      out_.append(text, start, nl + 1 - start);
-      out_.append(static_cast<size_t>(indent), ' ');
-      start = nl + 1;
-    }
-    out_.append(text, start, std::string::npos);
   }
 
   // value_json of each operand, as an array at `indent`.

@@ -345,4 +345,15 @@ std::vector<DataEdge> data_edges(const ModelView& view, const Analysis& analysis
   return edges;
 }
 
+void append_indented(std::string& out, std::string_view text, int indent) {
+  out.reserve(out.size() + text.size() + text.size() / 8);
+  size_t start = 0;
+  for (size_t nl = text.find('\n'); nl != std::string_view::npos; nl = text.find('\n', start)) {
+    out.append(text, start, nl + 1 - start);
+    out.append(static_cast<size_t>(indent), ' ');
+    start = nl + 1;
+  }
+  out.append(text, start, std::string_view::npos);
+}
+
 }  // namespace zonnx::report

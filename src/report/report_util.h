@@ -41,6 +41,10 @@ std::string pad_left(std::string_view s, int width);
 // than a line are split. Never returns an empty vector.
 std::vector<std::string> wrap(std::string_view text, int width);
 
+// Appends `text` to `out` with `indent` spaces after every line break: a
+// dump(2) nested deeper in a document (JSON strings hold no raw line breaks).
+void append_indented(std::string& out, std::string_view text, int indent);
+
 // Element/container type of a value for JSON: "float32", "sequence(int64)",
 // "sparse_tensor(float32)", ...; nullopt when unknown.
 std::optional<std::string> type_name(const ValueType& type);
