@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "zonnx/atomic_file.h"
 #include "zonnx/loader.h"
 #include "zonnx/rules.h"
 #include "zonnx/tables.h"
@@ -84,7 +85,10 @@ ConvertResult convert_model(const std::string& path, const ConvertOptions& optio
 
 // Serializes a converted model to `out`. Elided payloads are copied from the
 // input's map straight into the stream (never the whole weights in memory).
-void write_converted_model(const LoadedModel& model, std::ostream& out);
+// With Durability::Synced (the stream's file is fsynced next) long payloads
+// are handed to writeback as they are copied.
+void write_converted_model(const LoadedModel& model, std::ostream& out,
+                           Durability durability = Durability::Atomic);
 
 // Reports (text for people, JSON schema "zonnx.convert/1").
 void write_convert_text(std::ostream& out, const ConvertResult& result, bool dry_run);
@@ -102,6 +106,8 @@ struct ConvertRequest {
   bool in_place = false;
   bool dry_run = false;
   bool fix_byte_order = false;
+  // --fsync: OUT (and a copied weight file) survive a power cut once written.
+  Durability durability = Durability::Atomic;
 };
 int run_convert(const ConvertRequest& request, std::ostream& report);
 

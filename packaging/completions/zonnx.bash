@@ -94,7 +94,7 @@ _zonnx() {
             --min-nnpa-coverage --compare-march --emit-config --config-format -h --help"
       ;;
     convert)
-      opts="--opset --fix-byte-order -o --output --in-place --dry-run --march --format
+      opts="--opset --fix-byte-order -o --output --in-place --dry-run --fsync --march --format
             --external-data -h --help"
       ;;
     compare-report)

@@ -22,7 +22,9 @@ namespace {
 }
 }  // namespace
 
-void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
+void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write,
+                           Durability durability) {
+  const bool synced = durability == Durability::Synced;
   fs::path target(path);
   fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   std::string templ = (dir / ("." + target.filename().string() + ".zonnx-XXXXXX")).string();
@@ -49,12 +51,15 @@ void write_file_atomically(const std::string& path, const std::function<void(std
       out.flush();
       if (!out) fail(path, "write failed", errno ? errno : EIO);
       if (fchmod(fd, mode) != 0) fail(path, "cannot set permissions", errno);
-      if (fsync(fd) != 0) fail(path, "fsync failed", errno);
-      // stdio_filebuf closes fd when destroyed.
+      if (synced && fsync(fd) != 0) fail(path, "fsync failed", errno);
+      // Without the fsync, close is where a deferred write error can still show.
+      errno = 0;
+      if (!buf.close()) fail(path, "write failed on close", errno ? errno : EIO);
     }
     if (std::rename(templ.c_str(), path.c_str()) != 0) fail(path, "cannot rename the temporary file", errno);
     ok = true;
     untrack_temp_output(templ.c_str());
+    if (!synced) return;
     int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
       fsync(dfd);

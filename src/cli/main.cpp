@@ -392,6 +392,9 @@ int main(int argc, char** argv) {
   convert->add_option("-o,--output", cr.output, "Converted model (written atomically)");
   convert->add_flag("--in-place", cr.in_place, "Replace the input (required when -o names it)");
   convert->add_flag("--dry-run", cr.dry_run, "Plan and validate only; write nothing");
+  convert->add_flag_function(
+      "--fsync", [&](std::int64_t) { cr.durability = Durability::Synced; },
+      "Flush OUT to disk before publishing it, so it also survives a power cut (slower on big models)");
   convert->add_option("--march", cr.march, "Placement summaries for z16 (default) or z17");
   convert->add_option("--format", cr.format, "Report format")->check(CLI::IsMember({"text", "json"}));
   convert

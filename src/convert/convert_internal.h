@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "zonnx/atomic_file.h"
 #include "zonnx/loader.h"
 
 namespace zonnx {
@@ -31,6 +32,7 @@ struct ExternalCopyStats {
 // input's weight files, every range checked first) to OUT's data file, both
 // atomically; rewrites the tensors' locations. Throws ModelError for bad
 // locations/ranges, std::runtime_error for write failures; nothing is left then.
-ExternalCopyStats write_with_copied_external_data(LoadedModel& model, const std::string& output);
+ExternalCopyStats write_with_copied_external_data(LoadedModel& model, const std::string& output,
+                                                  Durability durability);
 
 }  // namespace zonnx

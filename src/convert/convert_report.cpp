@@ -154,12 +154,13 @@ int run_convert(const ConvertRequest& req, std::ostream& report) {
     result.notes.push_back("external data: locations kept (reference), OUT uses the input's weight files");
   if (result.ok() && !req.dry_run) {
     if (copy) {
-      const ExternalCopyStats s = write_with_copied_external_data(*result.converted, output);
+      const ExternalCopyStats s = write_with_copied_external_data(*result.converted, output, req.durability);
       result.notes.push_back("external data: " + std::to_string(s.tensors) + " tensor(s), " +
                              std::to_string(s.bytes) + " bytes copied to " + s.file + " next to OUT");
     } else {
-      write_file_atomically(output,
-                            [&](std::ostream& out) { write_converted_model(*result.converted, out); });
+      write_file_atomically(
+          output, [&](std::ostream& out) { write_converted_model(*result.converted, out, req.durability); },
+          req.durability);
     }
   } else if (copy) {
     result.notes.push_back("external data: would be copied to " +

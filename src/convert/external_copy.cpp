@@ -108,7 +108,8 @@ std::string external_data_file_name(const std::string& output) {
   return fs::path(output).filename().string() + ".data";
 }
 
-ExternalCopyStats write_with_copied_external_data(LoadedModel& model, const std::string& output) {
+ExternalCopyStats write_with_copied_external_data(LoadedModel& model, const std::string& output,
+                                                  Durability durability) {
   std::string in_dir = fs::path(model.path).parent_path().string();
   if (in_dir.empty()) in_dir = ".";
   const std::string data_name = external_data_file_name(output);
@@ -167,23 +168,29 @@ ExternalCopyStats write_with_copied_external_data(LoadedModel& model, const std:
   const bool data_existed = fs::exists(data_path);
   bool data_published = false;
   try {
-    write_file_atomically(output, [&](std::ostream& out) {
-      write_converted_model(model, out);
-      out.flush();
-      if (!out) throw std::runtime_error(output + ": write failed");
-      // The model's bytes are complete: now the weights, published before the model's rename.
-      write_file_atomically(data_path, [&](std::ostream& data) {
-        uint64_t at = 0;
-        static const char zeros[kAlignment] = {};
-        for (const Source& s : order) {
-          const uint64_t start = placed.at(s);
-          data.write(zeros, static_cast<std::streamsize>(start - at));
-          copy_range(s, data, model.path);
-          at = start + s.length;
-        }
-      });
-      data_published = true;
-    });
+    write_file_atomically(
+        output,
+        [&](std::ostream& out) {
+          write_converted_model(model, out, durability);
+          out.flush();
+          if (!out) throw std::runtime_error(output + ": write failed");
+          // The model's bytes are complete: now the weights, published before the model's rename.
+          write_file_atomically(
+              data_path,
+              [&](std::ostream& data) {
+                uint64_t at = 0;
+                static const char zeros[kAlignment] = {};
+                for (const Source& s : order) {
+                  const uint64_t start = placed.at(s);
+                  data.write(zeros, static_cast<std::streamsize>(start - at));
+                  copy_range(s, data, model.path);
+                  at = start + s.length;
+                }
+              },
+              durability);
+          data_published = true;
+        },
+        durability);
   } catch (...) {
     // The model was not published: do not leave a weight file without its model.
     if (data_published && !data_existed) fs::remove(data_path);

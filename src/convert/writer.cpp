@@ -29,8 +29,8 @@ using wire::WireType;
 
 class Splicer {
  public:
-  Splicer(const std::string& bytes, const LoadedModel& model)
-      : data_(reinterpret_cast<const uint8_t*>(bytes.data())), model_(model) {}
+  Splicer(const std::string& bytes, const LoadedModel& model, Durability durability)
+      : data_(reinterpret_cast<const uint8_t*>(bytes.data())), model_(model), durability_(durability) {}
 
   uint64_t size(uint64_t begin, uint64_t end, const gp::Descriptor* d) {
     auto it = sizes_.find(begin);
@@ -96,11 +96,11 @@ class Splicer {
     if (bytes.size() >= kKernelCopyFrom && file_out && in_fd >= 0 && out.flush()) {
       auto in_offset = static_cast<loff_t>(offset);
       const int out_fd = file_out->fd();
-      off_t written_from = ::lseek(out_fd, 0, SEEK_CUR);
+      off_t written_from = durability_ == Durability::Synced ? ::lseek(out_fd, 0, SEEK_CUR) : -1;
       uint64_t left = bytes.size();
       while (left > 0) {
-        // In chunks, each handed to writeback right away: the disk writes then
-        // overlap the copy instead of all waiting for the final fsync.
+        // In chunks; when an fsync follows, each is handed to writeback right
+        // away, so the disk writes overlap the copy instead of all waiting for it.
         constexpr uint64_t kChunk = uint64_t{64} << 20;
         const ssize_t n = ::copy_file_range(in_fd, &in_offset, out_fd, nullptr, std::min(left, kChunk), 0);
         if (n > 0) {
@@ -157,17 +157,18 @@ class Splicer {
 
   const uint8_t* data_;
   const LoadedModel& model_;
+  const Durability durability_;
   std::unordered_map<uint64_t, uint64_t> sizes_;
   std::unordered_map<uint64_t, PayloadRef> markers_;
 };
 
 }  // namespace
 
-void write_converted_model(const LoadedModel& model, std::ostream& out) {
+void write_converted_model(const LoadedModel& model, std::ostream& out, Durability durability) {
   std::string bytes;
   if (!model.proto.SerializeToString(&bytes))
     throw std::runtime_error("cannot serialize the converted model");
-  Splicer splicer(bytes, model);
+  Splicer splicer(bytes, model, durability);
   try {
     splicer.write(0, bytes.size(), onnx::ModelProto::descriptor(), out);
   } catch (const wire::WireError& e) {

@@ -256,6 +256,30 @@ TEST(Convert, CliPathRules) {
   EXPECT_EQ(ModelView::build(load_model(in)).facts().onnx_opset(), 17);
 }
 
+// A weight long enough to go file to file in the kernel: the default (atomic
+// rename) and --fsync (flushed first) write the same bytes, and leave no temp files.
+TEST(Convert, FsyncWritesTheSameBytesAsTheDefault) {
+  const std::string dir = test::temp_dir();
+  ModelBuilder b(13);
+  b.input("x", kFloat, {786432});
+  b.initializer_floats("w", {786432}, 0.5f);  // 3 MiB
+  b.node("Add", {"x", "w"}, {"y"}, "add");
+  b.output("y", kFloat, {786432});
+  const std::string in = b.save(dir + "/big.onnx");
+
+  const std::string plain = dir + "/plain.onnx", synced = dir + "/synced.onnx";
+  auto r1 = run_zonnx({"convert", in, "--opset", "14", "-o", plain});
+  ASSERT_EQ(r1.exit_code, 0) << r1.err;
+  auto r2 = run_zonnx({"convert", in, "--opset", "14", "--fsync", "-o", synced});
+  ASSERT_EQ(r2.exit_code, 0) << r2.err;
+  const std::string bytes = test::read_file(plain);
+  EXPECT_GT(bytes.size(), size_t{3} << 20);
+  EXPECT_EQ(bytes, test::read_file(synced));
+  EXPECT_EQ(weights(load_model(plain)), weights(load_model(in)));
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_EQ(e.path().filename().string().find(".zonnx-"), std::string::npos) << e.path();
+}
+
 TEST(Convert, ExternalDataReferencesAreKept) {
   const std::string dir = test::temp_dir();
   test::write_file(dir + "/w.bin", std::string(16, '\0'));

@@ -88,8 +88,9 @@ def main():
     summary.append(("inspect 1 GiB peak RSS < 10% of file", rss_share < 0.10, f"{rss_share * 100:.2f}%"))
 
     # 2. convert vs cp on the same file, each writing a fresh file (removed between runs, untimed).
-    #    zonnx convert fsyncs its output before renaming it into place (atomic write); cp does not,
-    #    so cp is also timed followed by `sync FILE` (an fsync of the copy).
+    #    By default zonnx convert, like cp, leaves its output in the page cache (published by an
+    #    atomic rename); with --fsync it flushes it to disk first, so that is timed against cp
+    #    followed by `sync FILE` (an fsync of the copy).
     facts = json.loads(subprocess.run([z, "inspect", "--format", "json", a.big], capture_output=True,
                                       check=True).stdout)["model"]
     graph_bytes = facts["file_size"] - facts["initializers"]["bytes"]
@@ -101,16 +102,20 @@ def main():
         print(f"{'cp (big)':<34} {cp[0]:9.3f} s {mib(cp[1]):>13} (exit {cp[2]})   CPU {cp[3]:.3f} s")
         print(f"{'cp + fsync (big)':<34} {cps[0]:9.3f} s {mib(cps[1]):>13} (exit {cps[2]})   CPU {cps[3]:.3f} s")
         for target in (opset + 1, opset - 1):
-            zc = best_of([z, "convert", a.big, "--opset", str(target), "--external-data", "reference",
-                          "-o", dest], a.repeat, fresh=dest)
-            vs_cp, vs_cps = zc[0] / cp[0], zc[0] / cps[0]
+            cmd = [z, "convert", a.big, "--opset", str(target), "--external-data", "reference", "-o", dest]
+            zc = best_of(cmd, a.repeat, fresh=dest)
+            zs = best_of(cmd + ["--fsync"], a.repeat, fresh=dest)
+            vs_cp, vs_cps = zc[0] / cp[0], zs[0] / cps[0]
             print(f"{f'zonnx convert {opset} -> {target}':<34} {zc[0]:9.3f} s {mib(zc[1]):>13} (exit {zc[2]})"
-                  f"   {vs_cp:.2f}x cp, {vs_cps:.2f}x cp+fsync; CPU {zc[3]:.3f} s; graph {graph_bytes / 1024:,.1f} KiB")
-            summary.append((f"convert {opset}->{target} <= 1.5x cp (cp without fsync)", zc[2] == 0 and vs_cp <= 1.5,
-                            f"{vs_cp:.2f}x ({vs_cps:.2f}x cp+fsync)"))
+                  f"   {vs_cp:.2f}x cp; CPU {zc[3]:.3f} s; graph {graph_bytes / 1024:,.1f} KiB")
+            print(f"{f'zonnx convert {opset} -> {target} --fsync':<34} {zs[0]:9.3f} s {mib(zs[1]):>13} (exit {zs[2]})"
+                  f"   {vs_cps:.2f}x cp+fsync; CPU {zs[3]:.3f} s")
+            summary.append((f"convert {opset}->{target} <= 1.5x cp", zc[2] == 0 and vs_cp <= 1.5,
+                            f"{vs_cp:.2f}x (--fsync: {vs_cps:.2f}x cp+fsync)"))
             limit = graph_bytes + SMALL_CONSTANT
             summary.append((f"convert {opset}->{target} peak RSS <= graph + {mib(SMALL_CONSTANT)}",
-                            zc[2] == 0 and zc[1] <= limit, f"{mib(zc[1])} (limit {mib(limit)})"))
+                            zc[2] == 0 and zs[2] == 0 and max(zc[1], zs[1]) <= limit,
+                            f"{mib(max(zc[1], zs[1]))} (limit {mib(limit)})"))
 
     # 3. graph-heavy model.
     zr = best_of([z, "inspect", a.graph], a.repeat)
