@@ -102,7 +102,7 @@ class Converter {
       : view_(view), work_(work), result_(result) {
     std::unordered_map<const NodeProto*, size_t> index;
     for (const auto& n : view.nodes()) index[n.proto] = n.index;
-    const auto& vp = view.model().proto;
+    const auto& vp = view.model().proto();
     std::unordered_map<const NodeProto*, size_t> paired;
     pair_nodes(vp.graph().node(), *work.mutable_graph()->mutable_node(), index, paired);
     for (int f = 0; f < work.functions_size(); ++f)
@@ -289,26 +289,29 @@ class Converter {
     }
     if (inserts.empty()) return;
     // Put the new nodes where the adapters asked: before their node (constants, the first half of
-    // a rewrite) or after it (position i + 1, possibly the end). Pointers stay valid.
+    // a rewrite) or after it (position i + 1, possibly the end). Pointers stay valid: the nodes
+    // are taken out and put back without copies (the "unsafe" calls only skip copying between
+    // arenas, and every node here is on the model's), and new ones are made on that arena.
     const int n = nodes.size();
     std::vector<NodeProto*> ptrs(static_cast<size_t>(n));
-    nodes.ExtractSubrange(0, n, ptrs.data());
+    nodes.UnsafeArenaExtractSubrange(0, n, ptrs.data());
     std::stable_sort(inserts.begin(), inserts.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     size_t k = 0;
     int graph = -1;
     auto add_inserts_at = [&](int position) {
       for (; k < inserts.size() && inserts[k].first == position; ++k) {
-        auto* added = new NodeProto(std::move(inserts[k].second));
+        auto* added = google::protobuf::Arena::CreateMessage<NodeProto>(nodes.GetArena());
+        *added = std::move(inserts[k].second);
         graph_of_[added] = graph;
-        nodes.AddAllocated(added);
+        nodes.UnsafeArenaAddAllocated(added);
       }
     };
     for (int i = 0; i < n; ++i) {
       NodeProto* node = ptrs[static_cast<size_t>(i)];
       graph = graph_of_.count(node) ? graph_of_[node] : -1;
       add_inserts_at(i);
-      nodes.AddAllocated(node);
+      nodes.UnsafeArenaAddAllocated(node);
     }
     add_inserts_at(n);
   }
@@ -519,7 +522,7 @@ std::vector<std::string> verify_nodes(const onnx::ModelProto& m, int target) {
 void check_external_locations(const LoadedModel& m) {
   std::string dir = std::filesystem::path(m.path).parent_path().string();
   if (dir.empty()) dir = ".";
-  for_each_tensor(m.proto, [&](const TensorProto& t) {
+  for_each_tensor(m.proto(), [&](const TensorProto& t) {
     if (t.data_location() != TensorProto::EXTERNAL) return;
     for (const auto& kv : t.external_data())
       if (kv.key() == "location") resolve_external_location(dir, kv.value());
@@ -580,34 +583,34 @@ ConvertResult convert_model(const std::string& path, const ConvertOptions& optio
     for (std::string& note : byte_order_fix_notes(fix_byte_order(loaded)))
       result.notes.push_back(std::move(note));
   // The view adds inferred value_info to its proto; the output keeps the input's own.
-  onnx::ModelProto original = loaded.proto;
+  onnx::ModelProto original = loaded.proto();
   ModelView before = ModelView::build(std::move(loaded));
   result.before = analyze(before, analysis).summary;
   const LoadedModel& in = before.model();
   check_external_locations(in);
-  result.ir_before = in.proto.ir_version();
+  result.ir_before = in.proto().ir_version();
   result.from_opset = before.facts().onnx_opset();
   if (result.from_opset == 0) {
     result.refusals.push_back({"main", "-", "-", 0, options.target_opset,
                                "the model imports no ai.onnx opset, so there is nothing to convert"});
     return result;
   }
-  for (const auto& o : in.proto.opset_import())
+  for (const auto& o : in.proto().opset_import())
     if (!is_onnx_domain(o.domain()))
       result.kept_domains.push_back(o.domain() + " " + std::to_string(o.version()));
 
   auto out = std::make_shared<LoadedModel>();
   out->path = path;
   out->file = in.file;
-  out->proto = std::move(original);
+  out->proto() = std::move(original);
   out->elided_tensors = in.elided_tensors;
   out->elided_bytes = in.elided_bytes;
-  const std::unordered_set<std::string> consumed_before = consumed(out->proto);
-  Converter converter(before, out->proto, result);
+  const std::unordered_set<std::string> consumed_before = consumed(out->proto());
+  Converter converter(before, out->proto(), result);
   converter.run(options.target_opset);
   if (!result.ok()) return result;
 
-  onnx::ModelProto& m = out->proto;
+  onnx::ModelProto& m = out->proto();
   const std::unordered_set<std::string> consumed_after = consumed(m);
   result.constants_removed =
       drop_orphaned_constants(*m.mutable_graph()->mutable_node(), consumed_before, consumed_after);
@@ -658,7 +661,7 @@ ConvertResult convert_model(const std::string& path, const ConvertOptions& optio
   LoadedModel check;
   check.path = path;
   check.file = out->file;
-  check.proto = m;
+  check.proto() = m;
   std::optional<ModelView> after;
   try {
     after.emplace(ModelView::build(std::move(check)));

@@ -115,7 +115,7 @@ int run_convert(const ConvertRequest& req, std::ostream& report) {
   } else if (req.fix_byte_order) {
     // --fix-byte-order alone keeps the opset: read it from the structure (weights stay unread).
     const LoadedModel structure = load_model(req.input, options.load);
-    for (const auto& o : structure.proto.opset_import())
+    for (const auto& o : structure.proto().opset_import())
       if (o.domain().empty() || o.domain() == "ai.onnx") options.target_opset = static_cast<int>(o.version());
   } else {
     throw UsageError("convert: give --opset N|nnpa (or --fix-byte-order alone, which keeps the opset)");
@@ -138,7 +138,7 @@ int run_convert(const ConvertRequest& req, std::ostream& report) {
   ConvertResult result = convert_model(req.input, options);
   // External data: reference keeps the relative locations, which only resolve from IN's folder;
   // copy gives OUT its own weight file. auto picks copy exactly when OUT is elsewhere.
-  const bool external = result.ok() && has_external_data(result.converted->proto);
+  const bool external = result.ok() && has_external_data(result.converted->proto());
   const bool same_dir = output.empty() || dir_of(output) == dir_of(req.input);
   const bool copy = external && (req.external_data == "copy" || (req.external_data == "auto" && !same_dir));
   if (external && !copy && !req.dry_run && !same_dir)

@@ -96,7 +96,7 @@ std::vector<std::string> external_data_files(const LoadedModel& model) {
   std::string in_dir = fs::path(model.path).parent_path().string();
   if (in_dir.empty()) in_dir = ".";
   std::set<std::string> files;
-  for_each_tensor(model.proto, [&](const TensorProto& t) {
+  for_each_tensor(model.proto(), [&](const TensorProto& t) {
     if (t.data_location() != TensorProto::EXTERNAL) return;
     for (const auto& kv : t.external_data())
       if (kv.key() == "location") files.insert(resolve_external_location(in_dir, kv.value()));
@@ -162,8 +162,8 @@ ExternalCopyStats write_with_copied_external_data(LoadedModel& model, const std:
     add("length", std::to_string(s.length));
     for (const auto& kv : kept) *t.add_external_data() = kv;
   };
-  visit_graph(*model.proto.mutable_graph(), plan);
-  for (auto& f : *model.proto.mutable_functions()) visit_nodes(*f.mutable_node(), plan);
+  visit_graph(*model.proto().mutable_graph(), plan);
+  for (auto& f : *model.proto().mutable_functions()) visit_nodes(*f.mutable_node(), plan);
 
   const bool data_existed = fs::exists(data_path);
   bool data_published = false;

@@ -166,7 +166,7 @@ class Splicer {
 
 void write_converted_model(const LoadedModel& model, std::ostream& out, Durability durability) {
   std::string bytes;
-  if (!model.proto.SerializeToString(&bytes))
+  if (!model.proto().SerializeToString(&bytes))
     throw std::runtime_error("cannot serialize the converted model");
   Splicer splicer(bytes, model, durability);
   try {

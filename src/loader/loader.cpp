@@ -52,13 +52,13 @@ LoadedModel parse_model(std::shared_ptr<MappedFile> file, const std::string& nam
   model.parsed_bytes = size;
   gp::io::CodedInputStream input(bytes, static_cast<int>(size));
   input.SetRecursionLimit(limits.max_message_depth + kRecursionMargin);
-  if (!model.proto.ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
+  if (!model.proto().ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
     throw ModelError(name, "not an ONNX model: protobuf rejected the model structure");
   }
   // Any byte string of valid wire format parses as some ModelProto; a model
   // has at least one of these.
-  if (!model.proto.has_ir_version() && !model.proto.has_graph() && model.proto.opset_import_size() == 0 &&
-      model.proto.functions_size() == 0) {
+  if (!model.proto().has_ir_version() && !model.proto().has_graph() &&
+      model.proto().opset_import_size() == 0 && model.proto().functions_size() == 0) {
     throw ModelError(name, "not an ONNX model: no ir_version, opset_import, graph or functions found");
   }
   skeleton.bytes = std::string();  // release before handing the model out
@@ -90,7 +90,53 @@ std::optional<PayloadRef> decode_marker(const std::string& body) {
   return PayloadRef{static_cast<int>(values[1]), values[2], values[3]};
 }
 
+std::shared_ptr<gp::Arena> new_arena() {
+  gp::ArenaOptions options;
+  options.start_block_size = 4096;
+  options.max_block_size = 1 << 20;
+  return std::make_shared<gp::Arena>(options);
+}
+
 }  // namespace
+
+LoadedModel::LoadedModel()
+    : arena_(new_arena()), proto_(gp::Arena::CreateMessage<onnx::ModelProto>(arena_.get())) {}
+
+LoadedModel::LoadedModel(LoadedModel&& other) noexcept
+    : path(std::move(other.path)),
+      file(std::move(other.file)),
+      elided_tensors(other.elided_tensors),
+      elided_bytes(other.elided_bytes),
+      parsed_bytes(other.parsed_bytes),
+      arena_(other.arena_),  // shared, not moved: other.proto() stays valid
+      proto_(other.proto_) {}
+
+LoadedModel::LoadedModel(const LoadedModel& other)
+    : path(other.path),
+      file(other.file),
+      elided_tensors(other.elided_tensors),
+      elided_bytes(other.elided_bytes),
+      parsed_bytes(other.parsed_bytes),
+      arena_(new_arena()),
+      proto_(gp::Arena::CreateMessage<onnx::ModelProto>(arena_.get())) {
+  proto_->CopyFrom(*other.proto_);
+}
+
+LoadedModel& LoadedModel::operator=(LoadedModel&& other) noexcept {
+  path = std::move(other.path);
+  file = std::move(other.file);
+  elided_tensors = other.elided_tensors;
+  elided_bytes = other.elided_bytes;
+  parsed_bytes = other.parsed_bytes;
+  arena_ = other.arena_;
+  proto_ = other.proto_;
+  return *this;
+}
+
+LoadedModel& LoadedModel::operator=(const LoadedModel& other) {
+  if (this != &other) *this = LoadedModel(other);
+  return *this;
+}
 
 LoadedModel load_model(const std::string& path, const LoadOptions& options) {
   return parse_model(MappedFile::open(path), path, options);

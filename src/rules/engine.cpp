@@ -27,7 +27,7 @@ std::string lower(std::string s) {
 // Model-local functions are inlined by onnx-mlir's importer.
 std::set<std::pair<std::string, std::string>> local_functions(const ModelView& view) {
   std::set<std::pair<std::string, std::string>> fns;
-  for (const auto& f : view.model().proto.functions()) fns.insert({f.domain(), f.name()});
+  for (const auto& f : view.model().proto().functions()) fns.insert({f.domain(), f.name()});
   return fns;
 }
 

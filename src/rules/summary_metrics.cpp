@@ -160,7 +160,7 @@ void add_cost(const ModelView& view, const std::vector<NodeVerdict>& verdicts, S
 std::vector<bool> compile_time_nodes(const ModelView& view, const std::vector<NodeVerdict>& verdicts) {
   const auto& nodes = view.nodes();
   std::set<std::pair<std::string, std::string>> functions;
-  for (const auto& f : view.model().proto.functions()) functions.insert({f.domain(), f.name()});
+  for (const auto& f : view.model().proto().functions()) functions.insert({f.domain(), f.name()});
   std::vector<bool> constant(nodes.size(), false);
   for (const NodeInfo& node : nodes) {
     if (node.index < verdicts.size() && !verdicts[node.index].counted) {

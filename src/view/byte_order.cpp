@@ -277,7 +277,7 @@ ByteOrderReport check_byte_order(const LoadedModel& model, const ByteOrderOption
     ByteOrderTensor result;
   };
   std::vector<Entry> entries;
-  walk_model(model.proto,
+  walk_model(model.proto(),
              [&](const TensorProto& t, const std::string& graph, const char* kind, const std::string& name) {
                if (t.data_location() == TensorProto::EXTERNAL) {
                  ++report.external;

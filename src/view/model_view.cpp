@@ -207,7 +207,7 @@ class ModelViewBuilder {
         return it == main.end() ? view::kNoId : it->second;
       };
       fast = view::fast_infer(model(), limits_, &numbering);
-      if (!fast) view::run_shape_inference(v_.model_->proto, limits_, v_.warnings_, &v_.folded_values_);
+      if (!fast) view::run_shape_inference(v_.model_->proto(), limits_, v_.warnings_, &v_.folded_values_);
     }
     build_nodes();
     build_types(fast ? &*fast : nullptr);
@@ -258,7 +258,7 @@ class ModelViewBuilder {
   const std::string& file() const { return v_.model_->path; }
   [[noreturn]] void fail(const std::string& cause) const { throw ModelError(file(), cause); }
 
-  const onnx::ModelProto& model() const { return v_.model_->proto; }
+  const onnx::ModelProto& model() const { return v_.model_->proto(); }
 
   const Nodes& nodes_of(int g) const {
     const GraphInfo& gi = v_.graphs_[static_cast<size_t>(g)];
@@ -699,7 +699,7 @@ class ModelViewBuilder {
 
   void apply_bindings() {
     if (options_.input_shapes.empty()) return;
-    auto& graph = *v_.model_->proto.mutable_graph();
+    auto& graph = *v_.model_->proto().mutable_graph();
     std::unordered_set<std::string> inits;
     for (const auto& t : graph.initializer()) inits.insert(t.name());
     std::vector<onnx::ValueInfoProto*> inputs;

@@ -74,7 +74,7 @@ std::string shape_of(const ModelView& v, const std::string& name) {
 ModelView view_of(const ModelBuilder& b) {
   LoadedModel m;
   m.path = "test.onnx";
-  m.proto.ParseFromString(b.bytes());
+  m.proto().ParseFromString(b.bytes());
   return ModelView::build(std::move(m));
 }
 
@@ -145,7 +145,7 @@ TEST(ByteOrder, ConvertWritesAndReadsFloat16ConstantsPortably) {
 
   const LoadedModel m = load_model(converted);
   std::vector<double> values;
-  for (const auto& n : m.proto.graph().node()) {
+  for (const auto& n : m.proto().graph().node()) {
     if (n.op_type() != "Constant") continue;
     for (const auto& a : n.attribute()) {
       if (!a.has_t()) continue;
@@ -154,7 +154,7 @@ TEST(ByteOrder, ConvertWritesAndReadsFloat16ConstantsPortably) {
       values.push_back(f->at(0));
     }
   }
-  for (const auto& t : m.proto.graph().initializer()) {
+  for (const auto& t : m.proto().graph().initializer()) {
     auto f = view::decode_floats(t, view::inline_payload(t), 1);
     ASSERT_TRUE(f.has_value()) << t.name();
     values.push_back(f->at(0));
@@ -166,7 +166,7 @@ TEST(ByteOrder, ConvertWritesAndReadsFloat16ConstantsPortably) {
   down.target_opset = 6;
   ConvertResult back = convert_model(converted, down);
   ASSERT_TRUE(back.ok() && back.converted);
-  const auto& node = back.converted->proto.graph().node(back.converted->proto.graph().node_size() - 1);
+  const auto& node = back.converted->proto().graph().node(back.converted->proto().graph().node_size() - 1);
   ASSERT_EQ(node.op_type(), "Clip");
   std::vector<float> attrs;
   for (const auto& a : node.attribute())
@@ -194,7 +194,7 @@ TEST(ByteOrder, ConvertDownReadsLittleEndianRawScalars) {
   down.target_opset = 10;
   ConvertResult r = convert_model(original, down);
   ASSERT_TRUE(r.ok() && r.converted);
-  const auto& graph = r.converted->proto.graph();
+  const auto& graph = r.converted->proto().graph();
   ASSERT_EQ(graph.node_size(), 1);
   float lo = 0, hi = 0;
   for (const auto& a : graph.node(0).attribute()) {

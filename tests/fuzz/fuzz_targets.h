@@ -51,7 +51,7 @@ inline bool run_loader(std::string_view bytes) {
     // Touch what the loader reports and read back every elided payload, so a
     // bad offset shows up here rather than later.
     volatile uint64_t sink = model.elided_tensors + model.elided_bytes + model.parsed_bytes;
-    for (const auto& tensor : model.proto.graph().initializer()) {
+    for (const auto& tensor : model.proto().graph().initializer()) {
       for (const PayloadRef& ref : elided_payloads(tensor)) sink = sink + ref.length;
       if (auto raw = tensor_raw_bytes(model, tensor)) sink = sink + raw->size();
     }

@@ -57,7 +57,7 @@ std::vector<fs::path> sorted_pbs(const fs::path& data, const std::string& prefix
 int own_opset(const std::string& model) {
   try {
     LoadedModel m = load_model(model);
-    for (const auto& o : m.proto.opset_import())
+    for (const auto& o : m.proto().opset_import())
       if (o.domain().empty() || o.domain() == "ai.onnx") return static_cast<int>(o.version());
   } catch (const std::exception&) {
   }
@@ -197,11 +197,11 @@ struct RealModel {
 nlohmann::json write_random_inputs(const RealModel& spec, const std::string& dir, std::string* error) {
   LoadedModel m = load_model(spec.path);
   std::set<std::string> initializers;
-  for (const auto& t : m.proto.graph().initializer()) initializers.insert(t.name());
+  for (const auto& t : m.proto().graph().initializer()) initializers.insert(t.name());
   std::mt19937_64 rng(20261204);
   nlohmann::json feeds = nlohmann::json::object();
   int index = 0;
-  for (const auto& in : m.proto.graph().input()) {
+  for (const auto& in : m.proto().graph().input()) {
     if (initializers.count(in.name())) continue;
     const auto& tt = in.type().tensor_type();
     onnx::TensorProto t;
@@ -404,8 +404,8 @@ TEST(ConvertOrt, UpsampleBecomesResizeWithTheSameResults) {
       converted.push_back({{"label", "(opset 7 -> " + std::to_string(target) + ")"}, {"path", req.output}});
     }
     LoadedModel m22 = load_model(dir + "/22.onnx");
-    ASSERT_EQ(m22.proto.graph().node_size(), 3) << "Constant roi, Constant scales, Resize";
-    EXPECT_EQ(m22.proto.graph().node(2).op_type(), "Resize");
+    ASSERT_EQ(m22.proto().graph().node_size(), 3) << "Constant roi, Constant scales, Resize";
+    EXPECT_EQ(m22.proto().graph().node(2).op_type(), "Resize");
     // Down from 9 to 7: the constant scales input becomes the attribute again.
     ConvertRequest down;
     down.input = dir + "/9.onnx";

@@ -48,7 +48,7 @@ std::map<std::string, uint64_t> histogram(const ModelView& v) {
 // Every initializer of the main graph, by name, as its payload bytes (or serialized typed fields).
 std::map<std::string, std::string> weights(const LoadedModel& m) {
   std::map<std::string, std::string> w;
-  for (const auto& t : m.proto.graph().initializer()) {
+  for (const auto& t : m.proto().graph().initializer()) {
     auto raw = tensor_raw_bytes(m, t);
     w[t.name()] = raw ? std::string(*raw) : t.SerializeAsString();
   }
@@ -75,7 +75,7 @@ TEST_P(RoundTrip, To22AndBack) {
   EXPECT_EQ(up.ir_after, 10);
   const std::string p22 = write(up, dir + "/up.onnx");
   LoadedModel m22 = load_model(p22);
-  EXPECT_EQ(m22.proto.ir_version(), 10);
+  EXPECT_EQ(m22.proto().ir_version(), 10);
   ModelView v22 = ModelView::build(load_model(p22));
   EXPECT_EQ(v22.facts().onnx_opset(), 22);
   EXPECT_EQ(weights(m22), weights(original));
@@ -87,13 +87,13 @@ TEST_P(RoundTrip, To22AndBack) {
   EXPECT_TRUE(down.checker_ran);
   const std::string pback = write(down, dir + "/back.onnx");
   LoadedModel back = load_model(pback);
-  EXPECT_EQ(back.proto.ir_version(), b.ir);
+  EXPECT_EQ(back.proto().ir_version(), b.ir);
   ModelView vback = ModelView::build(load_model(pback));
   EXPECT_EQ(vback.facts().onnx_opset(), b.opset);
   EXPECT_EQ(histogram(vback), histogram(original_view));
   EXPECT_EQ(vback.facts().node_count, original_view.facts().node_count);
   EXPECT_EQ(weights(back), weights(original));
-  EXPECT_EQ(back.proto.graph().value_info_size(), original.proto.graph().value_info_size());
+  EXPECT_EQ(back.proto().graph().value_info_size(), original.proto().graph().value_info_size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Bundled, RoundTrip,
@@ -178,7 +178,7 @@ TEST(Convert, SqueezeConstantAxesBecomeAttribute) {
   b.output("y", kFloat, {3});
   ConvertResult r = convert(b.save(dir + "/sq.onnx"), 11);
   ASSERT_TRUE(r.ok()) << r.refusals.front().reason;
-  const auto& node = r.converted->proto.graph().node(0);
+  const auto& node = r.converted->proto().graph().node(0);
   ASSERT_EQ(node.input_size(), 1);
   const auto* axes = convert::find_attr(node, "axes");
   ASSERT_NE(axes, nullptr);
@@ -198,7 +198,7 @@ TEST(Convert, SplitNumOutputsDownComputesSizes) {
   ConvertResult r = convert(b.save(dir + "/split.onnx"), 13);
   ASSERT_TRUE(r.ok()) << r.refusals.front().reason;
   EXPECT_EQ(r.constants_added, 1u);
-  const auto& g = r.converted->proto.graph();
+  const auto& g = r.converted->proto().graph();
   ASSERT_EQ(g.node_size(), 2);
   EXPECT_EQ(g.node(0).op_type(), "Constant");
   const auto& t = g.node(0).attribute(0).t();
@@ -218,7 +218,7 @@ TEST(Convert, ReduceMeanAxesAttributeBecomesInputAt18) {
   ConvertResult r = convert(b.save(dir + "/rm.onnx"), 18);
   ASSERT_TRUE(r.ok()) << r.refusals.front().reason;
   EXPECT_FALSE(r.checker_ran);
-  const auto& node = r.converted->proto.graph().node(1);
+  const auto& node = r.converted->proto().graph().node(1);
   EXPECT_EQ(node.input_size(), 2);
   EXPECT_EQ(convert::find_attr(node, "axes"), nullptr);
   EXPECT_EQ(r.ir_after, 8);
@@ -300,7 +300,7 @@ TEST(Convert, ExternalDataReferencesAreKept) {
   auto ok = run_zonnx({"convert", in, "--opset", "17", "-o", dir + "/out.onnx"});
   ASSERT_EQ(ok.exit_code, 0) << ok.err << ok.out;
   LoadedModel out = load_model(dir + "/out.onnx");
-  const auto& t = out.proto.graph().initializer(0);
+  const auto& t = out.proto().graph().initializer(0);
   EXPECT_EQ(t.data_location(), onnx::TensorProto::EXTERNAL);
   EXPECT_EQ(t.external_data(0).value(), "w.bin");
 
@@ -315,7 +315,7 @@ TEST(Convert, ExternalDataReferencesAreKept) {
   ASSERT_EQ(elsewhere.exit_code, 0) << elsewhere.err;
   EXPECT_EQ(test::read_file(dir + "/sub/out.onnx.data"), std::string(16, '\0'));
   LoadedModel copied = load_model(dir + "/sub/out.onnx");
-  EXPECT_EQ(copied.proto.graph().initializer(0).external_data(0).value(), "out.onnx.data");
+  EXPECT_EQ(copied.proto().graph().initializer(0).external_data(0).value(), "out.onnx.data");
 
   loc->set_value("../w.bin");
   const std::string escaping = b.save(dir + "/escape.onnx");

@@ -150,10 +150,10 @@ TEST_P(BundledModelTest, SkeletonMatchesPlainParse) {
   const onnx::ModelProto plain = plain_parse(path);
 
   EXPECT_EQ(model.path, path);
-  ASSERT_TRUE(model.proto.has_graph());
-  EXPECT_EQ(model.proto.graph().node_size(), want.main_nodes);
-  EXPECT_EQ(count_nodes(model.proto.graph()), want.all_nodes);
-  EXPECT_EQ(model.proto.graph().initializer_size(), want.initializers);
+  ASSERT_TRUE(model.proto().has_graph());
+  EXPECT_EQ(model.proto().graph().node_size(), want.main_nodes);
+  EXPECT_EQ(count_nodes(model.proto().graph()), want.all_nodes);
+  EXPECT_EQ(model.proto().graph().initializer_size(), want.initializers);
   EXPECT_EQ(model.elided_tensors, want.elided);
   EXPECT_EQ(model.elided_bytes, want.elided_bytes);
   // Each marker costs a few bytes more than the tag and length it replaces.
@@ -161,7 +161,7 @@ TEST_P(BundledModelTest, SkeletonMatchesPlainParse) {
   EXPECT_LT(model.parsed_bytes, model.file->size() / 4);
 
   // Same tensors in the same order; every payload readable and identical.
-  const auto loaded_tensors = all_tensors(model.proto.graph());
+  const auto loaded_tensors = all_tensors(model.proto().graph());
   const auto plain_tensors = all_tensors(plain.graph());
   ASSERT_EQ(loaded_tensors.size(), plain_tensors.size());
   for (size_t i = 0; i < loaded_tensors.size(); ++i) {
@@ -182,7 +182,7 @@ TEST_P(BundledModelTest, SkeletonMatchesPlainParse) {
   }
 
   // Apart from payloads the skeleton is the file's model, field for field.
-  onnx::ModelProto loaded_stripped = model.proto;
+  onnx::ModelProto loaded_stripped = model.proto();
   onnx::ModelProto plain_stripped = plain;
   strip_payloads(loaded_stripped.mutable_graph());
   strip_payloads(plain_stripped.mutable_graph());
@@ -196,10 +196,35 @@ INSTANTIATE_TEST_SUITE_P(Loader, BundledModelTest, ::testing::ValuesIn(kBundled)
 
 TEST(Loader, SqueezenetHas83Nodes) {
   const LoadedModel model = load_model(bundled_model("squeezenet1_1_op13.onnx"));
-  EXPECT_EQ(model.proto.graph().node_size(), 83);
-  EXPECT_EQ(model.proto.ir_version(), 7);
-  ASSERT_EQ(model.proto.opset_import_size(), 1);
-  EXPECT_EQ(model.proto.opset_import(0).version(), 13);
+  EXPECT_EQ(model.proto().graph().node_size(), 83);
+  EXPECT_EQ(model.proto().ir_version(), 7);
+  ASSERT_EQ(model.proto().opset_import_size(), 1);
+  EXPECT_EQ(model.proto().opset_import(0).version(), 13);
+}
+
+// The proto is on an arena the LoadedModel shares when moved: a copy is deep, a
+// moved-to model keeps the nodes where they were, the moved-from one stays readable.
+TEST(Loader, CopiesAreDeepAndMovesKeepTheNodesInPlace) {
+  LoadedModel model = load_model(bundled_model("squeezenet1_1_op13.onnx"));
+  const onnx::NodeProto* first = &model.proto().graph().node(0);
+
+  LoadedModel copy = model;
+  copy.proto().mutable_graph()->set_name("changed");
+  copy.proto().mutable_graph()->mutable_node()->RemoveLast();
+  EXPECT_NE(model.proto().graph().name(), "changed");
+  EXPECT_EQ(model.proto().graph().node_size(), 83);
+  EXPECT_EQ(copy.proto().graph().node_size(), 82);
+  EXPECT_EQ(copy.elided_bytes, model.elided_bytes);
+
+  LoadedModel moved = std::move(model);
+  EXPECT_EQ(&moved.proto().graph().node(0), first);
+  EXPECT_EQ(moved.proto().graph().node_size(), 83);
+  EXPECT_EQ(model.proto().graph().node_size(), 83);  // NOLINT(bugprone-use-after-move): shared on purpose
+
+  copy = moved;  // copy-assign: deep again
+  EXPECT_NE(&copy.proto().graph().node(0), first);
+  EXPECT_EQ(copy.proto().graph().node_size(), 83);
+  EXPECT_TRUE(LoadedModel().proto().ByteSizeLong() == 0);
 }
 
 TEST(Loader, NothingElidedWhenLimitIsLarge) {
@@ -210,14 +235,14 @@ TEST(Loader, NothingElidedWhenLimitIsLarge) {
   EXPECT_EQ(model.elided_tensors, 0u);
   EXPECT_EQ(model.elided_bytes, 0u);
   EXPECT_EQ(model.parsed_bytes, model.file->size());
-  for (const auto& t : model.proto.graph().initializer()) EXPECT_FALSE(elided_payload(t));
+  for (const auto& t : model.proto().graph().initializer()) EXPECT_FALSE(elided_payload(t));
 }
 
 TEST(Loader, FollowsSymlinkToModel) {
   const std::string dir = temp_dir();
   std::filesystem::create_symlink(bundled_model("gru_op13.onnx"), dir + "/link.onnx");
   const LoadedModel model = load_model(dir + "/link.onnx");
-  EXPECT_EQ(model.proto.graph().node_size(), 17);
+  EXPECT_EQ(model.proto().graph().node_size(), 17);
 }
 
 TEST(Loader, LoadFromBytesKeepsPayloadsReadable) {
@@ -231,7 +256,7 @@ TEST(Loader, LoadFromBytesKeepsPayloadsReadable) {
   EXPECT_EQ(model.path, "gru-in-memory");
   EXPECT_EQ(model.elided_tensors, 5u);
   for (int i = 0; i < plain.graph().initializer_size(); ++i) {
-    const auto got = tensor_raw_bytes(model, model.proto.graph().initializer(i));
+    const auto got = tensor_raw_bytes(model, model.proto().graph().initializer(i));
     ASSERT_TRUE(got);
     EXPECT_TRUE(*got == plain.graph().initializer(i).raw_data());
   }
@@ -253,8 +278,8 @@ TEST(Loader, PackedFloatDataElidedAndSmallKept) {
   builder.initializer_floats("small", {4}, 2.5f);
   builder.node("Add", {"big", "small"}, {"y"});
   const LoadedModel model = load_model_from_bytes(builder.bytes(), "floats");
-  const auto& big = model.proto.graph().initializer(0);
-  const auto& small = model.proto.graph().initializer(1);
+  const auto& big = model.proto().graph().initializer(0);
+  const auto& small = model.proto().graph().initializer(1);
   ASSERT_TRUE(elided_payload(big));
   EXPECT_EQ(elided_payload(big)->field, 4);
   EXPECT_EQ(elided_payload(big)->length, 8192u);
@@ -280,7 +305,7 @@ TEST(Loader, PackedInt64DataElidedAndDecodable) {
   builder.initializer_ints("shape_table", values);
   builder.initializer_ints("axes", {0, -1});
   const LoadedModel model = load_model_from_bytes(builder.bytes(), "ints");
-  const auto& big = model.proto.graph().initializer(0);
+  const auto& big = model.proto().graph().initializer(0);
   ASSERT_TRUE(elided_payload(big));
   EXPECT_EQ(elided_payload(big)->field, 7);
   const auto bytes = tensor_raw_bytes(model, big);
@@ -289,7 +314,7 @@ TEST(Loader, PackedInt64DataElidedAndDecodable) {
   ASSERT_TRUE(decoded);
   EXPECT_EQ(*decoded, values);
 
-  const auto& axes = model.proto.graph().initializer(1);
+  const auto& axes = model.proto().graph().initializer(1);
   EXPECT_FALSE(elided_payload(axes));
   ASSERT_EQ(axes.int64_data_size(), 2);
   EXPECT_EQ(axes.int64_data(1), -1);
@@ -318,7 +343,7 @@ TEST(Loader, StringDataElidedAsOneRange) {
   small->add_string_data("dog");
 
   const LoadedModel model = load_model_from_bytes(builder.bytes(), "strings");
-  const auto& vocab = model.proto.graph().initializer(0);
+  const auto& vocab = model.proto().graph().initializer(0);
   ASSERT_TRUE(elided_payload(vocab));
   EXPECT_EQ(elided_payload(vocab)->field, 6);
   EXPECT_EQ(elided_payloads(vocab).size(), 1u);
@@ -330,7 +355,7 @@ TEST(Loader, StringDataElidedAsOneRange) {
   ASSERT_EQ(decoded->size(), strings.size());
   for (size_t i = 0; i < strings.size(); ++i) EXPECT_EQ((*decoded)[i], strings[i]);
 
-  const auto& labels = model.proto.graph().initializer(1);
+  const auto& labels = model.proto().graph().initializer(1);
   EXPECT_FALSE(elided_payload(labels));
   ASSERT_EQ(labels.string_data_size(), 2);
   EXPECT_EQ(labels.string_data(1), "dog");
@@ -349,7 +374,7 @@ TEST(Loader, InterleavedStringDataStaysInline) {
   append_varint_field(model, 1, 8);
   append_bytes_field(model, 7, graph);
   const LoadedModel loaded = load_model_from_bytes(model, "interleaved");
-  const auto& t = loaded.proto.graph().initializer(0);
+  const auto& t = loaded.proto().graph().initializer(0);
   EXPECT_FALSE(elided_payload(t));
   ASSERT_EQ(t.string_data_size(), 2);
   EXPECT_EQ(t.string_data(1), std::string(3000, 'b'));
@@ -373,8 +398,8 @@ TEST(Loader, ConstantAttributeTensorsElidedWhenLarge) {
   small_attr->mutable_t()->set_raw_data(std::string(8, '\x02'));
 
   const LoadedModel model = load_model_from_bytes(builder.bytes(), "constants");
-  const auto& big_t = model.proto.graph().node(0).attribute(0).t();
-  const auto& small_t = model.proto.graph().node(1).attribute(0).t();
+  const auto& big_t = model.proto().graph().node(0).attribute(0).t();
+  const auto& small_t = model.proto().graph().node(1).attribute(0).t();
   ASSERT_TRUE(elided_payload(big_t));
   EXPECT_EQ(tensor_raw_bytes(model, big_t).value(), std::string(8192, '\x01'));
   EXPECT_FALSE(elided_payload(small_t));
@@ -400,18 +425,18 @@ TEST(Loader, UnknownFieldsSurvive) {
 
   const LoadedModel model = load_model_from_bytes(builder.bytes(), "unknown-fields");
   EXPECT_EQ(model.elided_tensors, 2u);
-  const auto& model_unknown = model.proto.unknown_fields();
+  const auto& model_unknown = model.proto().unknown_fields();
   ASSERT_EQ(model_unknown.field_count(), 2);
   EXPECT_EQ(model_unknown.field(0).number(), 9999);
   EXPECT_EQ(model_unknown.field(0).varint(), 123u);
   EXPECT_EQ(model_unknown.field(1).length_delimited(), "model extension");
 
-  const auto& node_unknown = model.proto.graph().node(0).unknown_fields();
+  const auto& node_unknown = model.proto().graph().node(0).unknown_fields();
   ASSERT_EQ(node_unknown.field_count(), 2);
   EXPECT_EQ(node_unknown.field(0).number(), 4242);
   EXPECT_EQ(node_unknown.field(1).length_delimited(), "node extension");
 
-  const auto& const_unknown = model.proto.graph().node(1).unknown_fields();
+  const auto& const_unknown = model.proto().graph().node(1).unknown_fields();
   ASSERT_EQ(const_unknown.field_count(), 1);
   EXPECT_EQ(const_unknown.field(0).number(), 4244);
   EXPECT_EQ(const_unknown.field(0).varint(), 9u);
@@ -437,14 +462,14 @@ TEST(Loader, NewerIrVersionOpsetAndDataTypesLoad) {
   ms->set_version(1);
 
   const LoadedModel model = load_model_from_bytes(builder.bytes(), "newer");
-  EXPECT_EQ(model.proto.ir_version(), 13);
-  EXPECT_EQ(model.proto.opset_import(0).version(), 27);
-  EXPECT_EQ(model.proto.graph().input(0).type().tensor_type().elem_type(), 17);
-  EXPECT_EQ(model.proto.graph().output(0).type().tensor_type().elem_type(), 23);
-  EXPECT_EQ(model.proto.graph().initializer(0).data_type(), 17);
-  EXPECT_EQ(model.proto.graph().initializer(0).raw_data(), std::string(6, '\x38'));
-  EXPECT_EQ(model.proto.graph().initializer(1).data_type(), 23);
-  EXPECT_EQ(tensor_raw_bytes(model, model.proto.graph().initializer(1)).value(), std::string(5000, '\x11'));
+  EXPECT_EQ(model.proto().ir_version(), 13);
+  EXPECT_EQ(model.proto().opset_import(0).version(), 27);
+  EXPECT_EQ(model.proto().graph().input(0).type().tensor_type().elem_type(), 17);
+  EXPECT_EQ(model.proto().graph().output(0).type().tensor_type().elem_type(), 23);
+  EXPECT_EQ(model.proto().graph().initializer(0).data_type(), 17);
+  EXPECT_EQ(model.proto().graph().initializer(0).raw_data(), std::string(6, '\x38'));
+  EXPECT_EQ(model.proto().graph().initializer(1).data_type(), 23);
+  EXPECT_EQ(tensor_raw_bytes(model, model.proto().graph().initializer(1)).value(), std::string(5000, '\x11'));
 }
 
 TEST(Loader, ExternalDataIsNeverOpened) {
@@ -467,7 +492,7 @@ TEST(Loader, ExternalDataIsNeverOpened) {
   const std::string path = builder.save(dir + "/external.onnx");
 
   const LoadedModel model = load_model(path);
-  const auto& w = model.proto.graph().initializer(0);
+  const auto& w = model.proto().graph().initializer(0);
   EXPECT_EQ(w.data_location(), onnx::TensorProto::EXTERNAL);
   EXPECT_EQ(w.external_data_size(), 3);
   EXPECT_FALSE(elided_payload(w));
@@ -487,7 +512,7 @@ TEST(Loader, MarkerAlreadyInFileIsDropped) {
   append_varint_field(marker, 3, 16);
   t->mutable_unknown_fields()->AddLengthDelimited(kElidedPayloadField, marker);
   const LoadedModel model = load_model_from_bytes(builder.bytes(), "spoof");
-  const auto& loaded = model.proto.graph().initializer(0);
+  const auto& loaded = model.proto().graph().initializer(0);
   EXPECT_FALSE(elided_payload(loaded));
   EXPECT_EQ(tensor_raw_bytes(model, loaded).value(), "abcd");
 }
@@ -511,9 +536,9 @@ TEST(Loader, ModelLocalFunctionsAndTrainingInfoWalked) {
   const LoadedModel model = load_model_from_bytes(builder.bytes(), "functions");
   EXPECT_EQ(model.elided_tensors, 2u);
   EXPECT_EQ(model.elided_bytes, 13000u);
-  const auto& fn_t = model.proto.functions(0).node(0).attribute(0).t();
+  const auto& fn_t = model.proto().functions(0).node(0).attribute(0).t();
   EXPECT_EQ(tensor_raw_bytes(model, fn_t).value(), std::string(6000, '\x05'));
-  const auto& state = model.proto.training_info(0).initialization().initializer(0);
+  const auto& state = model.proto().training_info(0).initialization().initializer(0);
   EXPECT_EQ(tensor_raw_bytes(model, state).value(), std::string(7000, '\x06'));
 }
 
@@ -571,16 +596,16 @@ TEST(Loader, OneGibModelLoadsWithoutReadingWeights) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(seconds, 5.0);
 
-  EXPECT_EQ(model.proto.graph().node_size(), 1);
-  EXPECT_EQ(model.proto.graph().name(), "sparse");
+  EXPECT_EQ(model.proto().graph().node_size(), 1);
+  EXPECT_EQ(model.proto().graph().name(), "sparse");
   EXPECT_EQ(model.elided_tensors, 1u);
   EXPECT_EQ(model.elided_bytes, payload);
   EXPECT_LT(model.parsed_bytes, 200u);
-  const auto ref = elided_payload(model.proto.graph().initializer(0));
+  const auto ref = elided_payload(model.proto().graph().initializer(0));
   ASSERT_TRUE(ref);
   EXPECT_EQ(ref->offset, payload_offset);
   EXPECT_EQ(ref->length, payload);
-  EXPECT_EQ(tensor_raw_bytes(model, model.proto.graph().initializer(0))->size(), payload);
+  EXPECT_EQ(tensor_raw_bytes(model, model.proto().graph().initializer(0))->size(), payload);
 
   // The weight pages were never faulted in (allowing for kernel readahead
   // around the tags next to them).

@@ -103,7 +103,7 @@ std::string load_cause(const std::string& bytes, const std::string& name, const 
   try {
     const LoadedModel model = load_model_from_bytes(bytes, name, options);
     // Reading every payload must be safe too.
-    for (const auto& t : model.proto.graph().initializer()) {
+    for (const auto& t : model.proto().graph().initializer()) {
       try {
         (void)tensor_raw_bytes(model, t);
       } catch (const ModelError& e) {
@@ -155,7 +155,7 @@ TEST(Malformed, RandomBitFlipsInStructure) {
   // Flip structure bytes, not weights: weights are opaque to the loader.
   const LoadedModel clean = load_model(path);
   std::vector<std::pair<uint64_t, uint64_t>> payloads;
-  for (const auto& t : clean.proto.graph().initializer()) {
+  for (const auto& t : clean.proto().graph().initializer()) {
     if (auto ref = elided_payload(t)) payloads.emplace_back(ref->offset, ref->offset + ref->length);
   }
   auto in_payload = [&](uint64_t pos) {
@@ -200,8 +200,8 @@ TEST(Malformed, WrongWireTypeForKnownFieldIsKeptAsUnknown) {
   // graph (field 7) sent as a varint: protobuf keeps it as an unknown field.
   const std::string bytes = model_prefix() + varint_field(7, 1);
   const LoadedModel model = load_model_from_bytes(bytes, "graph-as-varint");
-  EXPECT_FALSE(model.proto.has_graph());
-  EXPECT_EQ(model.proto.unknown_fields().field_count(), 1);
+  EXPECT_FALSE(model.proto().has_graph());
+  EXPECT_EQ(model.proto().unknown_fields().field_count(), 1);
 }
 
 TEST(Malformed, HugeLengthPrefix) {
@@ -256,7 +256,7 @@ TEST(Malformed, ElidedReferenceOutsideFile) {
   std::string tensor = bytes_field(8, "w") + bytes_field(9, std::string(5000, 'q'));
   LoadedModel model =
       load_model_from_bytes(model_prefix() + bytes_field(7, bytes_field(5, tensor)), "outside");
-  onnx::TensorProto copy = model.proto.graph().initializer(0);
+  onnx::TensorProto copy = model.proto().graph().initializer(0);
   ASSERT_TRUE(elided_payload(copy));
   // Point the marker past the end, as a tensor from another model would.
   copy.mutable_unknown_fields()->Clear();
@@ -288,7 +288,7 @@ TEST(Malformed, NestingUpToTheLimitLoads) {
   const std::string ok = nested_ifs(20);
   EXPECT_EQ(load_cause(ok, "if-20"), "");
   const LoadedModel model = load_model_from_bytes(ok, "if-20");
-  const onnx::GraphProto* g = &model.proto.graph();
+  const onnx::GraphProto* g = &model.proto().graph();
   int depth = 0;
   while (g->node_size() == 1) {
     g = &g->node(0).attribute(0).g();
@@ -452,7 +452,7 @@ TEST(Malformed, FileTruncatedWhileMappedEndsAsModelError) {
         ASSERT_GT(model.elided_tensors, 0u);  // big weights stay in the map
         ASSERT_EQ(::truncate(model_path.c_str(), 0), 0);
         uint64_t sum = 0;
-        for (const auto& tensor : model.proto.graph().initializer()) {
+        for (const auto& tensor : model.proto().graph().initializer()) {
           if (auto raw = tensor_raw_bytes(model, tensor)) {
             for (char c : *raw) sum += static_cast<unsigned char>(c);
           }

@@ -30,7 +30,7 @@ constexpr int kBool = onnx::TensorProto::BOOL;
 ModelView view_of(const ModelBuilder& b) {
   LoadedModel m;
   m.path = "test.onnx";
-  m.proto.ParseFromString(b.bytes());
+  m.proto().ParseFromString(b.bytes());
   return ModelView::build(std::move(m));
 }
 
@@ -542,9 +542,9 @@ TEST(ShapeInference, OnnxNodeTestsAgreeWithDeclaredOutputs) {
   for (const auto& path : paths) {
     LoadedModel m = load_model(path);
     // Keep the declared outputs, and let inference work without them.
-    std::vector<onnx::ValueInfoProto> declared(m.proto.graph().output().begin(),
-                                               m.proto.graph().output().end());
-    for (auto& o : *m.proto.mutable_graph()->mutable_output()) o.clear_type();
+    std::vector<onnx::ValueInfoProto> declared(m.proto().graph().output().begin(),
+                                               m.proto().graph().output().end());
+    for (auto& o : *m.proto().mutable_graph()->mutable_output()) o.clear_type();
     std::unique_ptr<ModelView> v;
     try {
       v = std::make_unique<ModelView>(ModelView::build(std::move(m)));

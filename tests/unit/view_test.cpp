@@ -34,7 +34,7 @@ ModelView view_of(const std::string& file, const ViewOptions& options = {}) {
 LoadedModel loaded(const ModelBuilder& b, const std::string& name = "built.onnx") {
   LoadedModel m;
   m.path = name;
-  m.proto.ParseFromString(b.bytes());
+  m.proto().ParseFromString(b.bytes());
   return m;
 }
 
@@ -648,7 +648,7 @@ TEST(View, ModelLocalFunction) {
   ASSERT_EQ(v.graphs().size(), 2u);
   EXPECT_EQ(v.graphs()[1].path, "function:local:TwiceRelu");
   EXPECT_EQ(v.graphs()[1].proto, nullptr);
-  EXPECT_EQ(v.graphs()[1].function, &v.model().proto.functions(0));
+  EXPECT_EQ(v.graphs()[1].function, &v.model().proto().functions(0));
   EXPECT_EQ(v.graphs()[1].parent, -1);
   const NodeInfo& c = v.nodes()[0];
   EXPECT_EQ(c.domain, "local");
@@ -812,7 +812,7 @@ TEST(View, ElidedTensorsAreNotReadByInference) {
   EXPECT_EQ(values->size(), 3000u);
   EXPECT_EQ(values->back(), 2999000);
   // The model proto keeps its elided markers (inference ran on a copy).
-  EXPECT_TRUE(elided_payload(v.model().proto.graph().initializer(0)).has_value());
+  EXPECT_TRUE(elided_payload(v.model().proto().graph().initializer(0)).has_value());
 }
 
 // --- element types ---------------------------------------------------------
