@@ -1,11 +1,13 @@
 #include "zonnx/loader.h"
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/unknown_field_set.h>
 
 #include <climits>
 #include <cstdio>
+#include <optional>
 
 #include "loader/skeleton.h"
 #include "loader/wire.h"
@@ -29,6 +31,57 @@ std::string too_big_cause(uint64_t size, uint64_t limit) {
          "(onnx.save_model(model, path, save_as_external_data=True))";
 }
 
+// The skeleton's pieces in order, read in place: the unchanged runs straight
+// from the mapped file, so the structure is never copied into one buffer.
+class PieceStream final : public gp::io::ZeroCopyInputStream {
+ public:
+  PieceStream(const detail::Skeleton& skeleton, const uint8_t* file) : skeleton_(skeleton), file_(file) {}
+
+  bool Next(const void** data, int* size) override {
+    if (backed_up_ == 0) {
+      if (next_ == skeleton_.pieces.size()) return false;
+      const detail::SkeletonPiece& piece = skeleton_.pieces[next_++];
+      const uint8_t* base =
+          piece.generated ? reinterpret_cast<const uint8_t*>(skeleton_.generated.data()) : file_;
+      current_ = base + piece.offset;
+      current_size_ = static_cast<int>(piece.length);  // the whole skeleton fits in an int
+      backed_up_ = current_size_;
+    }
+    *data = current_ + (current_size_ - backed_up_);
+    *size = backed_up_;
+    position_ += backed_up_;
+    backed_up_ = 0;
+    return true;
+  }
+  void BackUp(int count) override {
+    backed_up_ = count;
+    position_ -= count;
+  }
+  bool Skip(int count) override {
+    const void* data;
+    int size;
+    while (count > 0) {
+      if (!Next(&data, &size)) return false;
+      if (size > count) {
+        BackUp(size - count);
+        return true;
+      }
+      count -= size;
+    }
+    return true;
+  }
+  int64_t ByteCount() const override { return position_; }
+
+ private:
+  const detail::Skeleton& skeleton_;
+  const uint8_t* file_;
+  size_t next_ = 0;
+  const uint8_t* current_ = nullptr;
+  int current_size_ = 0;
+  int backed_up_ = 0;  // bytes at the end of the current piece not yet consumed
+  int64_t position_ = 0;
+};
+
 LoadedModel parse_model(std::shared_ptr<MappedFile> file, const std::string& name,
                         const LoadOptions& options) {
   const Limits& limits = options.limits;
@@ -36,23 +89,25 @@ LoadedModel parse_model(std::shared_ptr<MappedFile> file, const std::string& nam
     throw ModelError(name, too_big_cause(file->size(), limits.max_file_bytes));
   if (file->size() == 0) throw ModelError(name, "not an ONNX model: the file is empty");
 
-  detail::Skeleton skeleton = detail::build_skeleton(file->data(), file->size(), limits, name);
-  const uint8_t* bytes =
-      skeleton.unchanged ? file->data() : reinterpret_cast<const uint8_t*>(skeleton.bytes.data());
-  const uint64_t size = skeleton.unchanged ? file->size() : skeleton.bytes.size();
-  if (size > static_cast<uint64_t>(INT_MAX)) {
-    throw ModelError(name,
-                     "model structure is " + std::to_string(size) + " bytes, more than protobuf can parse");
+  const detail::Skeleton skeleton = detail::build_skeleton(file->data(), file->size(), limits, name);
+  if (skeleton.size > static_cast<uint64_t>(INT_MAX)) {
+    throw ModelError(
+        name, "model structure is " + std::to_string(skeleton.size) + " bytes, more than protobuf can parse");
   }
 
   LoadedModel model;
   model.path = name;
   model.elided_tensors = skeleton.elided_tensors;
   model.elided_bytes = skeleton.elided_bytes;
-  model.parsed_bytes = size;
-  gp::io::CodedInputStream input(bytes, static_cast<int>(size));
-  input.SetRecursionLimit(limits.max_message_depth + kRecursionMargin);
-  if (!model.proto().ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
+  model.parsed_bytes = skeleton.size;
+  PieceStream pieces(skeleton, file->data());
+  std::optional<gp::io::CodedInputStream> input;
+  if (skeleton.pieces.size() == 1 && !skeleton.pieces[0].generated)
+    input.emplace(file->data() + skeleton.pieces[0].offset, static_cast<int>(skeleton.size));
+  else
+    input.emplace(&pieces);
+  input->SetRecursionLimit(limits.max_message_depth + kRecursionMargin);
+  if (!model.proto().ParseFromCodedStream(&*input) || !input->ConsumedEntireMessage()) {
     throw ModelError(name, "not an ONNX model: protobuf rejected the model structure");
   }
   // Any byte string of valid wire format parses as some ModelProto; a model
@@ -61,7 +116,6 @@ LoadedModel parse_model(std::shared_ptr<MappedFile> file, const std::string& nam
       model.proto().opset_import_size() == 0 && model.proto().functions_size() == 0) {
     throw ModelError(name, "not an ONNX model: no ir_version, opset_import, graph or functions found");
   }
-  skeleton.bytes = std::string();  // release before handing the model out
   model.file = std::move(file);
   return model;
 }

@@ -5,16 +5,27 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "zonnx/limits.h"
 
 namespace zonnx::detail {
 
+// A run of the skeleton's bytes: `length` bytes of the input from `offset`,
+// or of Skeleton::generated when `generated` is set.
+struct SkeletonPiece {
+  bool generated = false;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
 struct Skeleton {
-  // True when nothing had to be elided: the input itself is the skeleton and
-  // `bytes` stays empty (no copy).
-  bool unchanged = false;
-  std::string bytes;
+  // The skeleton is `pieces` one after the other: unchanged runs of the input,
+  // which are never copied, and the re-encoded tags, lengths and markers kept
+  // in `generated`. When nothing had to be elided it is one piece, the input.
+  std::vector<SkeletonPiece> pieces;
+  std::string generated;
+  uint64_t size = 0;  // of the skeleton
   uint64_t elided_tensors = 0;
   uint64_t elided_bytes = 0;
 };
