@@ -582,8 +582,10 @@ ConvertResult convert_model(const std::string& path, const ConvertOptions& optio
   if (options.fix_byte_order)
     for (std::string& note : byte_order_fix_notes(fix_byte_order(loaded)))
       result.notes.push_back(std::move(note));
-  // The view adds inferred value_info to its proto; the output keeps the input's own.
-  onnx::ModelProto original = loaded.proto();
+  // The view adds inferred value_info to its proto; the output starts from the input's own,
+  // copied straight onto its arena (a move between two arenas would copy it again).
+  auto out = std::make_shared<LoadedModel>();
+  out->proto() = loaded.proto();
   ModelView before = ModelView::build(std::move(loaded));
   result.before = analyze(before, analysis).summary;
   const LoadedModel& in = before.model();
@@ -599,10 +601,8 @@ ConvertResult convert_model(const std::string& path, const ConvertOptions& optio
     if (!is_onnx_domain(o.domain()))
       result.kept_domains.push_back(o.domain() + " " + std::to_string(o.version()));
 
-  auto out = std::make_shared<LoadedModel>();
   out->path = path;
   out->file = in.file;
-  out->proto() = std::move(original);
   out->elided_tensors = in.elided_tensors;
   out->elided_bytes = in.elided_bytes;
   const std::unordered_set<std::string> consumed_before = consumed(out->proto());
