@@ -7,7 +7,6 @@
 
 #include <climits>
 #include <cstdio>
-#include <optional>
 
 #include "loader/skeleton.h"
 #include "loader/wire.h"
@@ -101,13 +100,9 @@ LoadedModel parse_model(std::shared_ptr<MappedFile> file, const std::string& nam
   model.elided_bytes = skeleton.elided_bytes;
   model.parsed_bytes = skeleton.size;
   PieceStream pieces(skeleton, file->data());
-  std::optional<gp::io::CodedInputStream> input;
-  if (skeleton.pieces.size() == 1 && !skeleton.pieces[0].generated)
-    input.emplace(file->data() + skeleton.pieces[0].offset, static_cast<int>(skeleton.size));
-  else
-    input.emplace(&pieces);
-  input->SetRecursionLimit(limits.max_message_depth + kRecursionMargin);
-  if (!model.proto().ParseFromCodedStream(&*input) || !input->ConsumedEntireMessage()) {
+  gp::io::CodedInputStream input(&pieces);
+  input.SetRecursionLimit(limits.max_message_depth + kRecursionMargin);
+  if (!model.proto().ParseFromCodedStream(&input) || !input.ConsumedEntireMessage()) {
     throw ModelError(name, "not an ONNX model: protobuf rejected the model structure");
   }
   // Any byte string of valid wire format parses as some ModelProto; a model

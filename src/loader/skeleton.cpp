@@ -158,8 +158,8 @@ void append_marker(std::string& out, const PayloadRef& ref) {
 }
 
 // A message whose re-encoding differs from the file (it contains an elided
-// payload somewhere). Recorded in pre-order; unchanged messages are copied
-// verbatim and get no entry.
+// payload somewhere). Recorded in pre-order; unchanged messages are taken
+// from the input as they are and get no entry.
 struct ChangedMessage {
   uint64_t begin = 0;       // file offset of the message body
   uint64_t new_size = 0;    // size of the re-encoded body
@@ -329,7 +329,8 @@ class SkeletonBuilder {
     return Sized{size, true};
   }
 
-  // Pass 2: writes a changed message. Unchanged fields are copied in runs.
+  // Pass 2: lays out a changed message as pieces: runs of unchanged fields are taken from the
+  // input as they are, and only tags, lengths and markers are written.
   void write(int schema_index, uint64_t begin, uint64_t end) {
     const ChangedMessage self = changed_[cursor_++];
     const Schema& schema = schemas_.at(schema_index);
@@ -337,16 +338,16 @@ class SkeletonBuilder {
     if (self.elide_mask != 0) scan = scan_payloads(begin, end);
     bool string_marker_written = false;
 
-    uint64_t copy_from = begin;  // start of the input bytes not yet taken
-    auto copy_until = [&](uint64_t offset) { add_piece(false, copy_from, offset - copy_from); };
+    uint64_t take_from = begin;  // start of the input bytes not yet taken as a piece
+    auto take_until = [&](uint64_t offset) { add_piece(false, take_from, offset - take_from); };
     Reader reader(data_, begin, end);
     while (!reader.done()) {
       const Field f = reader.next();
       if (schema.is_tensor) {
         const bool foreign_marker = f.number == static_cast<uint32_t>(kElidedPayloadField);
         if (foreign_marker || elided(self.elide_mask, f.number)) {
-          copy_until(f.begin);
-          copy_from = f.end;
+          take_until(f.begin);
+          take_from = f.end;
           if (!foreign_marker && (f.number != kStringDataField || !string_marker_written)) {
             generate([&](std::string& out) { append_marker(out, payload_ref(scan, f.number)); });
             string_marker_written = string_marker_written || f.number == kStringDataField;
@@ -356,8 +357,8 @@ class SkeletonBuilder {
       }
       if (schema.kind(f.number) == FieldKind::Message && f.is_length_delimited() &&
           cursor_ < changed_.size() && changed_[cursor_].begin == f.value_begin) {
-        copy_until(f.begin);
-        copy_from = f.end;
+        take_until(f.begin);
+        take_from = f.end;
         generate([&](std::string& out) {
           wire::append_tag(out, f.number, WireType::LengthDelimited);
           wire::append_varint(out, changed_[cursor_].new_size);
@@ -365,7 +366,7 @@ class SkeletonBuilder {
         write(schema.children[f.number], f.value_begin, f.end);
       }
     }
-    copy_until(end);
+    take_until(end);
   }
 
   // Appends a piece, extending the last one when it continues it.
