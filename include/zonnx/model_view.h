@@ -157,7 +157,8 @@ std::vector<InputShape> parse_shape_information(const std::string& spec);
 struct ViewOptions {
   std::vector<InputShape> input_shapes;
   bool infer_shapes = true;
-  Limits limits;  // graph nesting depth, node/value counts and ranks accepted (ModelError beyond)
+  Limits limits;         // graph nesting depth, node/value counts and ranks accepted (ModelError beyond)
+  bool parallel = true;  // a large graph's independent passes may use a second thread (same result)
 };
 
 class ModelView {

@@ -47,6 +47,7 @@ struct NodeVerdict {
 
 struct AnalysisOptions {
   March march = March::Z16;
+  bool parallel = true;  // a large graph's nodes may be checked on two threads (same result)
 };
 
 struct Summary {

@@ -114,6 +114,12 @@ BatchSummary inspect_batch(const std::vector<BatchInput>& inputs, const BatchOpt
 
   unsigned jobs = options.jobs ? options.jobs : std::thread::hardware_concurrency();
   jobs = static_cast<unsigned>(std::clamp<size_t>(jobs, 1, n));
+  // With several workers the cores are busy: each model's passes stay on its worker's thread.
+  BatchOptions worker_options = options;
+  if (jobs > 1) {
+    worker_options.inspect.view.parallel = false;
+    worker_options.inspect.analysis.parallel = false;
+  }
   // Workers may run this far ahead of the ordered output (bounds memory).
   const size_t window = std::max<size_t>(4 * static_cast<size_t>(jobs), 16);
 
@@ -134,7 +140,7 @@ BatchSummary inspect_batch(const std::vector<BatchInput>& inputs, const BatchOpt
         if (stop || next_task >= n) return;
         i = next_task++;
       }
-      BatchItem item = process(inputs[i], i, options);
+      BatchItem item = process(inputs[i], i, worker_options);
       {
         std::lock_guard<std::mutex> lock(mutex);
         slots[i].emplace(std::move(item));

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "common/side_by_side.h"
 #include "rules/neighbours.h"
 #include "rules/op_context.h"
 #include "rules/summary_metrics.h"
@@ -229,8 +230,11 @@ bool is_heavy_op(const std::string& op) {
   return heavy.count(op) > 0;
 }
 
+// Node count from which independent passes over the nodes share the work between two threads.
+constexpr size_t kParallelNodes = 20000;
+
 Summary summarize(const ModelView& view, const std::vector<NodeVerdict>& verdicts,
-                  const SupportTables& tables) {
+                  const SupportTables& tables, bool parallel) {
   Summary s;
   s.nodes = verdicts.size();
   // Counted by op id: a model with tens of thousands of distinct (custom) ops stays linear.
@@ -272,22 +276,22 @@ Summary summarize(const ModelView& view, const std::vector<NodeVerdict>& verdict
   sort_counts(s.heavy_cpu_ops);
   s.model_opset = view.facts().onnx_opset();
   s.nnpa_recommended_opset = tables.profile().nnpa_recommended_opset;
-  rules::add_summary_metrics(view, verdicts, s);
+  rules::add_summary_metrics(view, verdicts, s, parallel);
   return s;
 }
 
-}  // namespace
+using LocalFunctions = std::set<std::pair<std::string, std::string>>;
 
-Analysis analyze(const ModelView& view, const AnalysisOptions& options, const SupportTables& tables,
-                 const OpVersions& versions) {
-  Analysis result;
-  result.march = options.march;
-  result.verdicts.resize(view.nodes().size());
-  const auto functions = local_functions(view);
+// Judges nodes [begin, end) on their own. Each call keeps its own per-op
+// cache and writes only its own verdicts, so two calls can run side by side.
+void judge_nodes(const ModelView& view, const AnalysisOptions& options, const SupportTables& tables,
+                 const OpVersions& versions, const LocalFunctions& functions, size_t begin, size_t end,
+                 std::vector<NodeVerdict>& verdicts) {
   // Per distinct op; the raw domain spelling of its first node decides the function match.
   std::vector<std::optional<OpFacts>> facts_by_op(view.op_types().size());
-  for (const NodeInfo& node : view.nodes()) {
-    NodeVerdict& verdict = result.verdicts[node.index];
+  for (size_t i = begin; i < end; ++i) {
+    const NodeInfo& node = view.nodes()[i];
+    NodeVerdict& verdict = verdicts[node.index];
     Findings findings;
     auto& cached = facts_by_op[node.op_id];
     if (!cached || (!functions.empty() &&
@@ -321,8 +325,25 @@ Analysis analyze(const ModelView& view, const AnalysisOptions& options, const Su
     verdict.reasons = std::move(findings.reasons());
     verdict.notes.insert(verdict.notes.end(), findings.notes().begin(), findings.notes().end());
   }
+}
+
+}  // namespace
+
+Analysis analyze(const ModelView& view, const AnalysisOptions& options, const SupportTables& tables,
+                 const OpVersions& versions) {
+  Analysis result;
+  result.march = options.march;
+  const size_t count = view.nodes().size();
+  result.verdicts.resize(count);
+  const auto functions = local_functions(view);
+  // Each node's verdict depends only on the view: the two halves are independent.
+  const size_t half = count / 2;
+  const bool parallel = options.parallel && count >= kParallelNodes;
+  run_side_by_side(
+      parallel, [&] { judge_nodes(view, options, tables, versions, functions, 0, half, result.verdicts); },
+      [&] { judge_nodes(view, options, tables, versions, functions, half, count, result.verdicts); });
   rules::apply_neighbour_rules(view, options.march, result.verdicts);
-  result.summary = summarize(view, result.verdicts, tables);
+  result.summary = summarize(view, result.verdicts, tables, parallel);
   return result;
 }
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "common/side_by_side.h"
+
 namespace zonnx::rules {
 namespace {
 
@@ -253,9 +255,11 @@ std::optional<uint64_t> node_macs(const ModelView& view, const NodeInfo& node) {
   return product(view.output_type(node, 0));
 }
 
-void add_summary_metrics(const ModelView& view, const std::vector<NodeVerdict>& verdicts, Summary& summary) {
-  add_cost(view, verdicts, summary);
-  add_flow(view, verdicts, summary);
+void add_summary_metrics(const ModelView& view, const std::vector<NodeVerdict>& verdicts, Summary& summary,
+                         bool parallel) {
+  // The cost sums and the flow counts are different fields of the summary.
+  run_side_by_side(
+      parallel, [&] { add_flow(view, verdicts, summary); }, [&] { add_cost(view, verdicts, summary); });
 }
 
 }  // namespace zonnx::rules

@@ -32,7 +32,9 @@ uint64_t saturating_mul(uint64_t a, uint64_t b);
 // nodes inside Loop and Scan bodies (their trip count is unknown).
 std::optional<uint64_t> node_macs(const ModelView& view, const NodeInfo& node);
 
-// Fills Summary's mac_*, nnpa_regions and *_transitions from the verdicts.
-void add_summary_metrics(const ModelView& view, const std::vector<NodeVerdict>& verdicts, Summary& summary);
+// Fills Summary's mac_*, nnpa_regions and *_transitions from the verdicts;
+// with `parallel`, the cost and the flow passes run on two threads.
+void add_summary_metrics(const ModelView& view, const std::vector<NodeVerdict>& verdicts, Summary& summary,
+                         bool parallel = false);
 
 }  // namespace zonnx::rules

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/side_by_side.h"
 #include "view/fast_infer.h"
 #include "view/infer_runner.h"
 #include "view/schemas_past_17.h"
@@ -206,16 +207,26 @@ class ModelViewBuilder {
         auto it = main.find(name);
         return it == main.end() ? view::kNoId : it->second;
       };
-      fast = view::fast_infer(model(), limits_, &numbering);
+      // The fast pass only reads the proto and the operand table, and
+      // build_nodes only writes the node and op tables.
+      run_side_by_side(
+          parallel(), [&] { fast = view::fast_infer(model(), limits_, &numbering); }, [&] { build_nodes(); });
       if (!fast) view::run_shape_inference(v_.model_->proto(), limits_, v_.warnings_, &v_.folded_values_);
+    } else {
+      build_nodes();
     }
-    build_nodes();
-    build_types(fast ? &*fast : nullptr);
-    build_links();
+    // Types and links write different fields of the value slots; the slots
+    // themselves were all made by validate_structure.
+    run_side_by_side(
+        parallel(), [&] { build_types(fast ? &*fast : nullptr); }, [&] { build_links(); });
     build_facts();
   }
 
  private:
+  // Node count from which independent passes share the work between two threads.
+  static constexpr size_t kParallelNodes = 20000;
+  bool parallel() const { return options_.parallel && operand_base_.size() >= kParallelNodes; }
+
   struct Graph {
     const onnx::FunctionProto* root_function = nullptr;  // function the graph belongs to (opsets)
     int owner_graph = -1;
@@ -420,6 +431,14 @@ class ModelViewBuilder {
       slot_state_.push_back(state);
     }
     return it->second;
+  }
+
+  // The slot validate_structure made for `name` in graph g, kNoValue if none.
+  // Passes after it only look slots up, so they can run beside each other.
+  ValueId interned(int g, const std::string& name) const {
+    const auto& index = v_.names_[static_cast<size_t>(g)];
+    auto it = index.find(std::string_view(name));
+    return it == index.end() ? kNoValue : it->second;
   }
 
   // Names used inside graph g (and its subgraphs) that g does not define.
@@ -941,15 +960,15 @@ class ModelViewBuilder {
         const auto& p = *gi.proto;
         for (const auto* list : {&p.value_info(), &p.output(), &p.input()})
           for (const auto& vi : *list)
-            if (vi.has_type()) set_type(slot(graph, vi.name()), convert(vi.type()));
+            if (vi.has_type()) set_type(interned(graph, vi.name()), convert(vi.type()));
         for (const auto& t : p.initializer()) {
-          const ValueId id = slot(graph, t.name());
+          const ValueId id = interned(graph, t.name());
           value(id).constant = &t;
           if (!value(id).has_type || !value(id).type.has_shape) set_type(id, tensor_type(t));
         }
         for (const auto& st : p.sparse_initializer()) {
-          const ValueId id = slot(graph, st.values().name());
-          if (value(id).has_type) continue;
+          const ValueId id = interned(graph, st.values().name());
+          if (id == kNoValue || value(id).has_type) continue;  // kNoValue: unnamed, nothing uses it
           ValueType v;
           v.kind = ValueType::Kind::SparseTensor;
           v.elem_type = st.values().data_type();
@@ -988,7 +1007,7 @@ class ModelViewBuilder {
       if (tensor) break;
     }
     if (!tensor) return;
-    const ValueId id = slot(g, n.output(0));
+    const ValueId id = interned(g, n.output(0));
     value(id).constant = tensor;
     if (!value(id).has_type || !value(id).type.has_shape) set_type(id, tensor_type(*tensor));
   }
