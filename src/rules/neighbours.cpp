@@ -10,7 +10,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <set>
+#include <vector>
 
 #include "rules/op_context.h"
 
@@ -52,13 +54,47 @@ void set_cpu(NodeVerdict& v, const std::string& rule, const std::string& message
   v.reasons.push_back(std::move(r));
 }
 
+// What the passes below look for in an ai.onnx op, by op id: a pass whose ops
+// the model lacks is skipped, and the others compare one byte per node
+// instead of op names.
+enum Role : uint8_t {
+  kSandwiched = 1,  // Softplus, LeakyRelu
+  kReciprocal = 2,
+  kBiasAdd = 4,  // Add
+  kLight = 8,    // Add, Sub, Mul, Min, Max, Relu
+};
+
+std::vector<uint8_t> roles_by_op(const ModelView& view, uint8_t& present) {
+  std::vector<uint8_t> roles(view.op_types().size(), 0);
+  present = 0;
+  for (size_t id = 0; id < roles.size(); ++id) {
+    const OpCount& op = view.op_types()[id];
+    if (op.domain != "ai.onnx") continue;
+    const std::string_view name = op.op_type;
+    uint8_t r = 0;
+    if (name == "Softplus" || name == "LeakyRelu") r |= kSandwiched;
+    if (name == "Reciprocal") r |= kReciprocal;
+    if (name == "Add") r |= kBiasAdd;
+    if (name == "Add" || name == "Sub" || name == "Mul" || name == "Min" || name == "Max" || name == "Relu")
+      r |= kLight;
+    roles[id] = r;
+    present |= r;
+  }
+  return roles;
+}
+
 }  // namespace
 
 void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeVerdict>& verdicts) {
+  uint8_t present = 0;
+  const std::vector<uint8_t> roles = roles_by_op(view, present);
+  auto has = [&](const NodeInfo& node, Role role) { return (roles[node.op_id] & role) != 0; };
+  // Each pass below stops at once when the model has none of its ops.
   // 1. Sandwich rewrites (ZHighStick.td canonicalisations).
   for (const NodeInfo& node : view.nodes()) {
+    if (!(present & kSandwiched)) break;
+    if (!has(node, kSandwiched)) continue;
     NodeVerdict& v = verdicts[node.index];
-    if (!node.is_onnx()) continue;
     const std::string_view op = view.op_name(node);
     if (op == "Softplus" && v.placement == Placement::Nnpa) {
       if (!sandwiched(view, node, verdicts) || !static_input(view, node)) {
@@ -91,7 +127,8 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
   //     replaceReciprocalSqrtPattern); on z16 it becomes Exp(Mul(Log(x), -0.5)) on NNPA when
   //     sandwiched between NNPA ops with a static shape (ZHighStick.td ReplaceONNXReciprocalSqrtPattern).
   for (const NodeInfo& node : view.nodes()) {
-    if (!node.is_onnx() || view.op_name(node) != "Reciprocal" || node.input_count != 1) continue;
+    if (!(present & kReciprocal)) break;
+    if (!has(node, kReciprocal) || node.input_count != 1) continue;
     size_t s = view.input_producer(node, 0);
     if (s == SIZE_MAX || view.op_name(view.nodes()[s]) != "Sqrt" || !view.nodes()[s].is_onnx()) continue;
     const NodeInfo& sqrt = view.nodes()[s];
@@ -133,9 +170,10 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
   //    an Add of a rank-1 bias to an NNPA MatMul whose B is 2-D, with B's last dim
   //    and the bias dim static and equal, becomes the MatMul's bias on NNPA.
   for (const NodeInfo& node : view.nodes()) {
+    if (!(present & kBiasAdd)) break;
     NodeVerdict& v = verdicts[node.index];
-    if (!node.is_onnx() || view.op_name(node) != "Add" || v.placement != Placement::Cpu ||
-        v.reasons.empty() || v.reasons[0].rule != "nnpa.broadcast" || node.input_count != 2)
+    if (!has(node, kBiasAdd) || v.placement != Placement::Cpu || v.reasons.empty() ||
+        v.reasons[0].rule != "nnpa.broadcast" || node.input_count != 2)
       continue;
     for (int side = 0; side < 2; ++side) {
       size_t m = view.input_producer(node, side);
@@ -154,13 +192,11 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
     }
   }
   // 3. ZHighToONNX: isolated light ops go back to the CPU.
-  auto light = [](std::string_view op) {
-    return op == "Add" || op == "Sub" || op == "Mul" || op == "Min" || op == "Max" || op == "Relu";
-  };
   std::vector<size_t> to_cpu;
   for (const NodeInfo& node : view.nodes()) {
+    if (!(present & kLight)) break;
     const NodeVerdict& v = verdicts[node.index];
-    if (!node.is_onnx() || v.placement != Placement::Nnpa || !light(view.op_name(node))) continue;
+    if (!has(node, kLight) || v.placement != Placement::Nnpa) continue;
     if (!v.notes.empty()) continue;  // rescued by a rewrite: the op is no longer a plain stick/op/unstick
     bool isolated = true;
     for (int k = 0; k < static_cast<int>(node.input_count); ++k) {
