@@ -8,6 +8,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -229,12 +230,13 @@ class ModelView {
   // What one graph knows of a name. A name mentioned in several nested graphs
   // has one slot per graph; `outer` links a slot to the next enclosing one,
   // and a fact missing here is looked up there, as a name lookup would.
+  static constexpr uint32_t kNoType = UINT32_MAX;
   struct ValueSlot {
     ValueId outer = kNoValue;
-    bool has_type = false;
+    uint32_t type = kNoType;    // index into types_
     bool graph_input = false;   // an input of this slot's graph or function body
     bool graph_output = false;  // an output of this slot's graph or function body
-    ValueType type;
+    bool has_type() const { return type != kNoType; }
     const onnx::TensorProto* constant = nullptr;
     size_t producer = SIZE_MAX;
     uint32_t consumers_begin = 0;  // range in consumer_list_
@@ -256,6 +258,9 @@ class ModelView {
   std::vector<OpCount> op_types_;
   std::vector<NameIndex> names_;  // one per graph
   std::vector<ValueSlot> values_;
+  // Each distinct type once: most values of a large graph share a handful of
+  // types. A deque, so the pointers value_type() hands out never move.
+  std::deque<ValueType> types_;
   std::vector<ValueId> operands_;  // NodeInfo::first_operand indexes here
   std::vector<size_t> consumer_list_;
   std::vector<std::string> warnings_;

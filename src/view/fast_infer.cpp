@@ -1,5 +1,6 @@
 #include "view/fast_infer.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
 #include <absl/types/span.h>
 #include <onnx/defs/schema.h>
@@ -248,30 +249,36 @@ class FastPass {
 
   FastInference take_result() {
     FastInference out;
-    out.node_outputs.reserve(outputs_.size());
-    for (uint32_t id : outputs_) out.node_outputs.push_back(std::move(types_[id]));
+    out.node_output_types.reserve(outputs_.size());
+    for (uint32_t id : outputs_) out.node_output_types.push_back(type_of_[id]);
+    out.types = std::move(distinct_);
     out.symbols = std::move(symbols_);
     return out;
   }
 
  private:
+  static constexpr uint32_t kUndefined = UINT32_MAX;
+
   uint32_t define(uint32_t id, FastType type) {
-    if (id >= types_.size() || defined_[id]) give_up();  // defined twice: libonnx's business
-    defined_[id] = true;
-    types_[id] = std::move(type);
+    if (id >= type_of_.size() || type_of_[id] != kUndefined) give_up();  // defined twice: libonnx's business
+    auto it = type_index_.find(type);
+    if (it == type_index_.end()) {
+      distinct_.push_back(std::move(type));
+      it = type_index_.insert(static_cast<uint32_t>(distinct_.size() - 1)).first;
+    }
+    type_of_[id] = *it;
     return id;
   }
 
   // Input j of the node being inferred.
   const FastType& input_type(int j) const {
     const uint32_t id = operands_[j];
-    if (id >= types_.size() || !defined_[id]) give_up();  // empty, unknown or not yet defined
-    return types_[id];
+    if (id >= type_of_.size() || type_of_[id] == kUndefined) give_up();  // empty, unknown or not yet defined
+    return distinct_[type_of_[id]];
   }
 
   void seed(const onnx::GraphProto& g) {
-    types_.resize(numbering_.value_count);
-    defined_.assign(numbering_.value_count, false);
+    type_of_.assign(numbering_.value_count, kUndefined);
     for (const auto& vi : g.input()) {
       if (!vi.has_type()) give_up();
       define(numbering_.id_of(vi.name()), from_proto(vi.type(), false, symbols_));
@@ -592,8 +599,35 @@ class FastPass {
   const ValueNumbering& numbering_;
   int opset_ = 0;
   const uint32_t* operands_ = nullptr;  // of the node being inferred
-  std::vector<FastType> types_;         // by value id
-  std::vector<bool> defined_;
+  // Types by value id, as indices into distinct_ (kUndefined: not defined yet).
+  struct TypeHash {
+    using is_transparent = void;
+    const std::deque<FastType>* types;
+    size_t operator()(uint32_t index) const { return (*this)((*types)[index]); }
+    size_t operator()(const FastType& t) const {
+      size_t h = static_cast<size_t>(t.elem) * 2 + t.has_shape;
+      for (const FastDim& d : t.dims)
+        h = (h * 31 + std::hash<int64_t>()(d.value)) * 31 + std::hash<std::string_view>()(d.param);
+      return h;
+    }
+  };
+  struct TypeEqual {
+    using is_transparent = void;
+    const std::deque<FastType>* types;
+    static bool same(const FastType& a, const FastType& b) {
+      if (a.elem != b.elem || a.has_shape != b.has_shape || a.dims.size() != b.dims.size()) return false;
+      for (size_t i = 0; i < a.dims.size(); ++i)
+        if (a.dims[i].value != b.dims[i].value || a.dims[i].param != b.dims[i].param) return false;
+      return true;
+    }
+    bool operator()(uint32_t a, uint32_t b) const { return a == b; }  // stored types are distinct
+    bool operator()(uint32_t a, const FastType& b) const { return same((*types)[a], b); }
+    bool operator()(const FastType& a, uint32_t b) const { return same(a, (*types)[b]); }
+  };
+  std::vector<uint32_t> type_of_;
+  std::deque<FastType> distinct_;
+  absl::flat_hash_set<uint32_t, TypeHash, TypeEqual> type_index_{0, TypeHash{&distinct_},
+                                                                 TypeEqual{&distinct_}};
   std::unordered_map<uint32_t, const onnx::TensorProto*> initializers_;
   std::unordered_map<uint32_t, const onnx::TypeProto*> declared_;
   std::unordered_map<std::string_view, OpEntry> ops_;
@@ -652,10 +686,10 @@ bool fast_infer_shapes(onnx::ModelProto& model, const Limits& limits) {
   for (auto& vi : *g.mutable_output()) targets.emplace(vi.name(), vi.mutable_type());
   // Type names stay valid: the strings live in the nodes, which are not touched.
   const auto& nodes = g.node();
-  g.mutable_value_info()->Reserve(g.value_info_size() + static_cast<int>(result->node_outputs.size()));
-  for (size_t i = 0; i < result->node_outputs.size(); ++i) {
+  g.mutable_value_info()->Reserve(g.value_info_size() + static_cast<int>(result->node_count()));
+  for (size_t i = 0; i < result->node_count(); ++i) {
     const std::string& name = nodes.Get(static_cast<int>(i)).output(0);
-    const FastType& t = result->node_outputs[i];
+    const FastType& t = result->node_output(i);
     auto it = targets.find(name);
     if (it != targets.end()) {
       to_proto(t, *it->second);

@@ -10,6 +10,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -35,11 +36,16 @@ struct FastType {
 };
 
 struct FastInference {
-  // Type of the (single) output of each main-graph node, in node order,
-  // already merged with the type the model declares for it.
-  std::vector<FastType> node_outputs;
+  // Each distinct type once (most values of a large graph share a few types).
+  std::deque<FastType> types;
+  // Type (index into `types`) of the (single) output of each main-graph
+  // node, in node order, already merged with the type the model declares for it.
+  std::vector<uint32_t> node_output_types;
   // Spellings of the symbols the types point at (the rest point into the model).
   std::unordered_set<std::string> symbols;
+
+  size_t node_count() const { return node_output_types.size(); }
+  const FastType& node_output(size_t node) const { return types[node_output_types[node]]; }
 };
 
 // Ids of the main graph's values, from 0 to value_count - 1; kNoId for an

@@ -1,6 +1,7 @@
 #include "zonnx/model_view.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <onnx/defs/schema.h>
 
 #include <algorithm>
@@ -257,6 +258,36 @@ class ModelViewBuilder {
   // fixes the domain, so the pair fixes both, and each is looked up once.
   absl::flat_hash_map<std::pair<const onnx::FunctionProto*, uint32_t>, std::pair<int64_t, int>> op_versions_;
   std::vector<size_t> operand_base_;  // per node (index order): its first operand
+  // Distinct types by index into v_.types_, looked up by value: each
+  // distinct type is stored once, in the view.
+  struct TypeHash {
+    using is_transparent = void;
+    const std::deque<ValueType>* types;
+    size_t operator()(uint32_t index) const { return (*this)((*types)[index]); }
+    size_t operator()(const ValueType& t) const {
+      size_t h = (static_cast<size_t>(t.kind) * 31 + static_cast<size_t>(t.elem_type)) * 2 + t.has_shape;
+      for (const Dim& d : t.dims)
+        h = (h * 31 + std::hash<int64_t>()(d.value)) * 31 + std::hash<std::string>()(d.param);
+      return h;
+    }
+  };
+  struct TypeEqual {
+    using is_transparent = void;
+    const std::deque<ValueType>* types;
+    static bool same(const ValueType& a, const ValueType& b) {
+      if (a.kind != b.kind || a.elem_type != b.elem_type || a.has_shape != b.has_shape ||
+          a.dims.size() != b.dims.size())
+        return false;
+      for (size_t i = 0; i < a.dims.size(); ++i)
+        if (a.dims[i].value != b.dims[i].value || a.dims[i].param != b.dims[i].param) return false;
+      return true;
+    }
+    bool operator()(uint32_t a, uint32_t b) const { return a == b; }  // stored types are distinct
+    bool operator()(uint32_t a, const ValueType& b) const { return same((*types)[a], b); }
+    bool operator()(const ValueType& a, uint32_t b) const { return same(a, (*types)[b]); }
+  };
+  absl::flat_hash_set<uint32_t, TypeHash, TypeEqual> type_ids_{0, TypeHash{&v_.types_},
+                                                               TypeEqual{&v_.types_}};
   struct ViewPairHash {
     size_t operator()(const std::pair<std::string_view, std::string_view>& k) const {
       const std::hash<std::string_view> h;
@@ -922,8 +953,15 @@ class ModelViewBuilder {
   ModelView::ValueSlot& value(ValueId id) { return v_.values_[id]; }
 
   void set_type(ValueId id, ValueType type) {
-    value(id).type = std::move(type);
-    value(id).has_type = true;
+    auto it = type_ids_.find(type);
+    if (it == type_ids_.end()) {
+      v_.types_.push_back(std::move(type));
+      it = type_ids_.insert(static_cast<uint32_t>(v_.types_.size() - 1)).first;
+    }
+    value(id).type = *it;
+  }
+  const ValueType* type_of(ValueId id) const {
+    return v_.values_[id].has_type() ? &v_.types_[v_.values_[id].type] : nullptr;
   }
 
   ValueType convert(const view::FastType& t) {
@@ -964,11 +1002,11 @@ class ModelViewBuilder {
         for (const auto& t : p.initializer()) {
           const ValueId id = interned(graph, t.name());
           value(id).constant = &t;
-          if (!value(id).has_type || !value(id).type.has_shape) set_type(id, tensor_type(t));
+          if (const ValueType* known = type_of(id); !known || !known->has_shape) set_type(id, tensor_type(t));
         }
         for (const auto& st : p.sparse_initializer()) {
           const ValueId id = interned(graph, st.values().name());
-          if (id == kNoValue || value(id).has_type) continue;  // kNoValue: unnamed, nothing uses it
+          if (id == kNoValue || value(id).has_type()) continue;  // kNoValue: unnamed, nothing uses it
           ValueType v;
           v.kind = ValueType::Kind::SparseTensor;
           v.elem_type = st.values().data_type();
@@ -979,9 +1017,18 @@ class ModelViewBuilder {
       }
       if (g == 0 && fast) {
         const Nodes& ns = nodes_of(0);
-        for (size_t i = 0; i < fast->node_outputs.size() && i < static_cast<size_t>(ns.size()); ++i) {
+        // Each distinct type is converted once.
+        std::vector<uint32_t> view_type(fast->types.size(), ModelView::kNoType);
+        for (size_t i = 0; i < fast->node_count() && i < static_cast<size_t>(ns.size()); ++i) {
           const ValueId id = v_.output_value(v_.nodes_[i], 0);
-          if (id != kNoValue) set_type(id, convert(fast->node_outputs[i]));
+          if (id == kNoValue) continue;
+          uint32_t& known = view_type[fast->node_output_types[i]];
+          if (known == ModelView::kNoType) {
+            set_type(id, convert(fast->node_output(i)));
+            known = value(id).type;
+          } else {
+            value(id).type = known;
+          }
         }
       }
       // Constant nodes found by op id: the other nodes' protos are not read.
@@ -1009,7 +1056,7 @@ class ModelViewBuilder {
     if (!tensor) return;
     const ValueId id = interned(g, n.output(0));
     value(id).constant = tensor;
-    if (!value(id).has_type || !value(id).type.has_shape) set_type(id, tensor_type(*tensor));
+    if (const ValueType* known = type_of(id); !known || !known->has_shape) set_type(id, tensor_type(*tensor));
   }
 
   // -- links ----------------------------------------------------------------
@@ -1092,7 +1139,7 @@ class ModelViewBuilder {
       info.name = vi.name();
       const auto& main = v_.names_[0];
       auto it = main.find(vi.name());
-      if (it != main.end() && v_.values_[it->second].has_type) info.type = v_.values_[it->second].type;
+      if (it != main.end() && v_.values_[it->second].has_type()) info.type = *type_of(it->second);
       return info;
     };
     for (const auto& vi : m.graph().input())
@@ -1176,8 +1223,8 @@ ValueId ModelView::declaring_input(ValueId id) const {
 }
 
 const ValueType* ModelView::value_type(ValueId id) const {
-  id = resolve(id, [](const ValueSlot& s) { return s.has_type; });
-  return id == kNoValue ? nullptr : &values_[id].type;
+  id = resolve(id, [](const ValueSlot& s) { return s.has_type(); });
+  return id == kNoValue ? nullptr : &types_[values_[id].type];
 }
 
 const onnx::TensorProto* ModelView::value_constant(ValueId id) const {
