@@ -9,6 +9,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,6 +83,10 @@ std::optional<std::vector<std::string_view>> decode_string_data(std::string_view
 
 struct LoadOptions {
   Limits limits;
+  // Work the caller needs next and that does not touch the model (e.g.
+  // building libonnx's schema registry): run on a second thread while
+  // protobuf parses a large structure, else after loading. May be empty.
+  std::function<void()> beside_parse;
 };
 
 // The structure lives on a protobuf arena: a 200,000-node graph is ~1.4 million

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "view/schemas_past_17.h"
 #include "zonnx/errors.h"
 
 namespace zonnx {
@@ -50,7 +51,11 @@ bool any_gate_failed(const std::vector<GateResult>& results) {
 }
 
 Inspection inspect_model(const std::string& path, const InspectOptions& options) {
-  ModelView view = ModelView::build(load_model(path, options.load), options.view);
+  LoadOptions load = options.load;
+  // The view builds libonnx's schema registry first; a large model's parse hides it.
+  if (options.view.parallel && !load.beside_parse)
+    load.beside_parse = [] { view::ensure_onnx_schemas_past_17(); };
+  ModelView view = ModelView::build(load_model(path, load), options.view);
   Analysis analysis = analyze(view, options.analysis);
   return Inspection{std::move(view), std::move(analysis)};
 }

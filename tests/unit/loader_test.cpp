@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_support.h"
@@ -225,6 +226,41 @@ TEST(Loader, CopiesAreDeepAndMovesKeepTheNodesInPlace) {
   EXPECT_NE(&copy.proto().graph().node(0), first);
   EXPECT_EQ(copy.proto().graph().node_size(), 83);
   EXPECT_TRUE(LoadedModel().proto().ByteSizeLong() == 0);
+}
+
+// LoadOptions::beside_parse runs once: beside protobuf's parse of a large
+// structure, after the parse of a small one, and the model is the same either way.
+TEST(Loader, BesideParseRunsOnceAndLeavesTheModelAlone) {
+  ModelBuilder big(13);
+  big.input("x", onnx::TensorProto::FLOAT, {1, 8});
+  std::string x = "x";
+  for (int i = 0; i < 60000; ++i) {
+    const std::string out = "value_" + std::to_string(i);
+    big.node(i % 2 ? "Relu" : "Sigmoid", {x}, {out},
+             "/block" + std::to_string(i / 5) + "/node_" + std::to_string(i));
+    x = out;
+  }
+  big.output(x);
+  const std::string big_path = big.save(temp_dir() + "/big.onnx");
+  ASSERT_GT(std::filesystem::file_size(big_path), uint64_t{2} << 20);  // past the threshold
+
+  for (const std::string& path : {big_path, bundled_model("squeezenet1_1_op13.onnx")}) {
+    int calls = 0;
+    std::thread::id caller = std::this_thread::get_id(), ran_on;
+    LoadOptions options;
+    options.beside_parse = [&] {
+      ++calls;
+      ran_on = std::this_thread::get_id();
+    };
+    const LoadedModel with = load_model(path, options);
+    const LoadedModel without = load_model(path);
+    EXPECT_EQ(calls, 1) << path;
+    if (path == big_path)
+      EXPECT_NE(ran_on, caller) << "a large parse runs it on a second thread";
+    else
+      EXPECT_EQ(ran_on, caller) << "a small one runs it after the parse";
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(with.proto(), without.proto())) << path;
+  }
 }
 
 TEST(Loader, NothingElidedWhenLimitIsLarge) {
