@@ -89,6 +89,8 @@ InspectOptions inspect_options(const InspectArgs& args) {
   if (!args.shape_information.empty())
     for (auto& s : parse_shape_information(args.shape_information)) options.view.input_shapes.push_back(s);
   options.view.infer_shapes = !args.no_shape_inference;
+  // One job means one thread, also for a single large model's passes.
+  if (args.jobs == 1) options.view.parallel = options.analysis.parallel = false;
   return options;
 }
 
@@ -327,7 +329,9 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand("inspect", "Model facts and NNPA/CPU placement of every node");
   inspect->add_option("model", ia.models, "ONNX model files, or directories (every *.onnx below, sorted)")
       ->required();
-  inspect->add_option("-j,--jobs", ia.jobs, "Several models: inspect N at a time (default: all cores)")
+  inspect
+      ->add_option("-j,--jobs", ia.jobs,
+                   "Several models: inspect N at a time (default: all cores); 1: one thread")
       ->check(CLI::Range(1u, 4096u));
   inspect->add_option("--march", ia.march,
                       "Target machine: z16 (default) or z17 (arch14/arch15 also accepted)");
