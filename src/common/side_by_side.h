@@ -3,12 +3,16 @@
 // takes milliseconds). Callers guarantee that the passes share no written state.
 #pragma once
 
+#include <cstddef>
 #include <exception>
 #include <future>
 #include <system_error>
 #include <utility>
 
 namespace zonnx {
+
+// Node count from which a model's independent passes share the work between two threads.
+inline constexpr size_t kSideBySideNodes = 20000;
 
 // Runs `first` on the calling thread and `second` beside it when `parallel`,
 // else one after the other. Returns once both are done; an exception from

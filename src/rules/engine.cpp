@@ -230,9 +230,6 @@ bool is_heavy_op(const std::string& op) {
   return heavy.count(op) > 0;
 }
 
-// Node count from which independent passes over the nodes share the work between two threads.
-constexpr size_t kParallelNodes = 20000;
-
 Summary summarize(const ModelView& view, const std::vector<NodeVerdict>& verdicts,
                   const SupportTables& tables, bool parallel) {
   Summary s;
@@ -338,7 +335,7 @@ Analysis analyze(const ModelView& view, const AnalysisOptions& options, const Su
   const auto functions = local_functions(view);
   // Each node's verdict depends only on the view: the two halves are independent.
   const size_t half = count / 2;
-  const bool parallel = options.parallel && count >= kParallelNodes;
+  const bool parallel = options.parallel && count >= kSideBySideNodes;
   run_side_by_side(
       parallel, [&] { judge_nodes(view, options, tables, versions, functions, 0, half, result.verdicts); },
       [&] { judge_nodes(view, options, tables, versions, functions, half, count, result.verdicts); });

@@ -1,6 +1,5 @@
 #include "view/fast_infer.h"
 
-#include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
 #include <absl/types/span.h>
 #include <onnx/defs/schema.h>
@@ -11,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/distinct_values.h"
 #include "view/tensor_data.h"
 
 namespace zonnx::view {
@@ -261,12 +261,7 @@ class FastPass {
 
   uint32_t define(uint32_t id, FastType type) {
     if (id >= type_of_.size() || type_of_[id] != kUndefined) give_up();  // defined twice: libonnx's business
-    auto it = type_index_.find(type);
-    if (it == type_index_.end()) {
-      distinct_.push_back(std::move(type));
-      it = type_index_.insert(static_cast<uint32_t>(distinct_.size() - 1)).first;
-    }
-    type_of_[id] = *it;
+    type_of_[id] = type_index_.add(std::move(type));
     return id;
   }
 
@@ -599,11 +594,7 @@ class FastPass {
   const ValueNumbering& numbering_;
   int opset_ = 0;
   const uint32_t* operands_ = nullptr;  // of the node being inferred
-  // Types by value id, as indices into distinct_ (kUndefined: not defined yet).
   struct TypeHash {
-    using is_transparent = void;
-    const std::deque<FastType>* types;
-    size_t operator()(uint32_t index) const { return (*this)((*types)[index]); }
     size_t operator()(const FastType& t) const {
       size_t h = static_cast<size_t>(t.elem) * 2 + t.has_shape;
       for (const FastDim& d : t.dims)
@@ -612,22 +603,17 @@ class FastPass {
     }
   };
   struct TypeEqual {
-    using is_transparent = void;
-    const std::deque<FastType>* types;
-    static bool same(const FastType& a, const FastType& b) {
+    bool operator()(const FastType& a, const FastType& b) const {
       if (a.elem != b.elem || a.has_shape != b.has_shape || a.dims.size() != b.dims.size()) return false;
       for (size_t i = 0; i < a.dims.size(); ++i)
         if (a.dims[i].value != b.dims[i].value || a.dims[i].param != b.dims[i].param) return false;
       return true;
     }
-    bool operator()(uint32_t a, uint32_t b) const { return a == b; }  // stored types are distinct
-    bool operator()(uint32_t a, const FastType& b) const { return same((*types)[a], b); }
-    bool operator()(const FastType& a, uint32_t b) const { return same(a, (*types)[b]); }
   };
+  // Types by value id, as positions in distinct_ (kUndefined: not defined yet).
   std::vector<uint32_t> type_of_;
   std::deque<FastType> distinct_;
-  absl::flat_hash_set<uint32_t, TypeHash, TypeEqual> type_index_{0, TypeHash{&distinct_},
-                                                                 TypeEqual{&distinct_}};
+  DistinctValues<FastType, TypeHash, TypeEqual> type_index_{distinct_};
   std::unordered_map<uint32_t, const onnx::TensorProto*> initializers_;
   std::unordered_map<uint32_t, const onnx::TypeProto*> declared_;
   std::unordered_map<std::string_view, OpEntry> ops_;

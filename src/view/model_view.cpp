@@ -1,7 +1,6 @@
 #include "zonnx/model_view.h"
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
 #include <onnx/defs/schema.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/distinct_values.h"
 #include "common/side_by_side.h"
 #include "view/fast_infer.h"
 #include "view/infer_runner.h"
@@ -224,9 +224,7 @@ class ModelViewBuilder {
   }
 
  private:
-  // Node count from which independent passes share the work between two threads.
-  static constexpr size_t kParallelNodes = 20000;
-  bool parallel() const { return options_.parallel && operand_base_.size() >= kParallelNodes; }
+  bool parallel() const { return options_.parallel && operand_base_.size() >= kSideBySideNodes; }
 
   struct Graph {
     const onnx::FunctionProto* root_function = nullptr;  // function the graph belongs to (opsets)
@@ -258,12 +256,7 @@ class ModelViewBuilder {
   // fixes the domain, so the pair fixes both, and each is looked up once.
   absl::flat_hash_map<std::pair<const onnx::FunctionProto*, uint32_t>, std::pair<int64_t, int>> op_versions_;
   std::vector<size_t> operand_base_;  // per node (index order): its first operand
-  // Distinct types by index into v_.types_, looked up by value: each
-  // distinct type is stored once, in the view.
   struct TypeHash {
-    using is_transparent = void;
-    const std::deque<ValueType>* types;
-    size_t operator()(uint32_t index) const { return (*this)((*types)[index]); }
     size_t operator()(const ValueType& t) const {
       size_t h = (static_cast<size_t>(t.kind) * 31 + static_cast<size_t>(t.elem_type)) * 2 + t.has_shape;
       for (const Dim& d : t.dims)
@@ -272,9 +265,7 @@ class ModelViewBuilder {
     }
   };
   struct TypeEqual {
-    using is_transparent = void;
-    const std::deque<ValueType>* types;
-    static bool same(const ValueType& a, const ValueType& b) {
+    bool operator()(const ValueType& a, const ValueType& b) const {
       if (a.kind != b.kind || a.elem_type != b.elem_type || a.has_shape != b.has_shape ||
           a.dims.size() != b.dims.size())
         return false;
@@ -282,12 +273,9 @@ class ModelViewBuilder {
         if (a.dims[i].value != b.dims[i].value || a.dims[i].param != b.dims[i].param) return false;
       return true;
     }
-    bool operator()(uint32_t a, uint32_t b) const { return a == b; }  // stored types are distinct
-    bool operator()(uint32_t a, const ValueType& b) const { return same((*types)[a], b); }
-    bool operator()(const ValueType& a, uint32_t b) const { return same(a, (*types)[b]); }
   };
-  absl::flat_hash_set<uint32_t, TypeHash, TypeEqual> type_ids_{0, TypeHash{&v_.types_},
-                                                               TypeEqual{&v_.types_}};
+  // Each distinct type is stored once, in the view.
+  DistinctValues<ValueType, TypeHash, TypeEqual> type_ids_{v_.types_};
   struct ViewPairHash {
     size_t operator()(const std::pair<std::string_view, std::string_view>& k) const {
       const std::hash<std::string_view> h;
@@ -952,14 +940,7 @@ class ModelViewBuilder {
 
   ModelView::ValueSlot& value(ValueId id) { return v_.values_[id]; }
 
-  void set_type(ValueId id, ValueType type) {
-    auto it = type_ids_.find(type);
-    if (it == type_ids_.end()) {
-      v_.types_.push_back(std::move(type));
-      it = type_ids_.insert(static_cast<uint32_t>(v_.types_.size() - 1)).first;
-    }
-    value(id).type = *it;
-  }
+  void set_type(ValueId id, ValueType type) { value(id).type = type_ids_.add(std::move(type)); }
   const ValueType* type_of(ValueId id) const {
     return v_.values_[id].has_type() ? &v_.types_[v_.values_[id].type] : nullptr;
   }
@@ -1137,9 +1118,8 @@ class ModelViewBuilder {
     auto io = [&](const onnx::ValueInfoProto& vi) {
       IoInfo info;
       info.name = vi.name();
-      const auto& main = v_.names_[0];
-      auto it = main.find(vi.name());
-      if (it != main.end() && v_.values_[it->second].has_type()) info.type = *type_of(it->second);
+      const ValueId id = interned(0, vi.name());
+      if (id != kNoValue && v_.values_[id].has_type()) info.type = *type_of(id);
       return info;
     };
     for (const auto& vi : m.graph().input())
