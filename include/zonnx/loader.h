@@ -87,6 +87,9 @@ struct LoadOptions {
   // building libonnx's schema registry): run on a second thread while
   // protobuf parses a large structure, else after loading. May be empty.
   std::function<void()> beside_parse;
+  // A large structure may be parsed on two threads (the same model either
+  // way); beside_parse then also runs beside it. Off: one thread only.
+  bool parallel = true;
 };
 
 // The structure lives on a protobuf arena: a 200,000-node graph is ~1.4 million
@@ -109,6 +112,7 @@ struct LoadedModel {
   uint64_t elided_tensors = 0;       // how many payloads stayed in the map
   uint64_t elided_bytes = 0;         // their total size
   uint64_t parsed_bytes = 0;         // bytes handed to protobuf
+  int parse_parts = 1;               // 2 when the main graph's nodes were parsed in two parts
 
  private:
   std::shared_ptr<google::protobuf::Arena> arena_;

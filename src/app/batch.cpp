@@ -117,6 +117,7 @@ BatchSummary inspect_batch(const std::vector<BatchInput>& inputs, const BatchOpt
   // With several workers the cores are busy: each model's passes stay on its worker's thread.
   BatchOptions worker_options = options;
   if (jobs > 1) {
+    worker_options.inspect.load.parallel = false;
     worker_options.inspect.view.parallel = false;
     worker_options.inspect.analysis.parallel = false;
   }

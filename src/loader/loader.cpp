@@ -5,6 +5,7 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/unknown_field_set.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 
@@ -23,6 +24,9 @@ namespace gp = google::protobuf;
 // registry building hides behind the parse; a shorter parse hides nothing and
 // would only pay for the thread.
 constexpr uint64_t kBesideParseBytes = uint64_t{2} << 20;
+// From this many nodes (and kBesideParseBytes of structure) the main graph's
+// nodes are parsed in two parts on two threads.
+constexpr size_t kSplitParseNodes = kSideBySideNodes;
 
 // Protobuf counts nesting slightly differently from the walk; the walk has
 // already enforced max_message_depth, so this only has to be a bit larger.
@@ -37,18 +41,19 @@ std::string too_big_cause(uint64_t size, uint64_t limit) {
          "(onnx.save_model(model, path, save_as_external_data=True))";
 }
 
-// The skeleton's pieces in order, read in place: the unchanged runs straight
-// from the mapped file, so the structure is never copied into one buffer.
+// Pieces in order, read in place: the unchanged runs straight from the
+// mapped file, so the structure is never copied into one buffer.
 class PieceStream final : public gp::io::ZeroCopyInputStream {
  public:
-  PieceStream(const detail::Skeleton& skeleton, const uint8_t* file) : skeleton_(skeleton), file_(file) {}
+  PieceStream(const std::vector<detail::SkeletonPiece>& pieces, const std::string& generated,
+              const uint8_t* file)
+      : pieces_(pieces), generated_(generated), file_(file) {}
 
   bool Next(const void** data, int* size) override {
     if (backed_up_ == 0) {
-      if (next_ == skeleton_.pieces.size()) return false;
-      const detail::SkeletonPiece& piece = skeleton_.pieces[next_++];
-      const uint8_t* base =
-          piece.generated ? reinterpret_cast<const uint8_t*>(skeleton_.generated.data()) : file_;
+      if (next_ == pieces_.size()) return false;
+      const detail::SkeletonPiece& piece = pieces_[next_++];
+      const uint8_t* base = piece.generated ? reinterpret_cast<const uint8_t*>(generated_.data()) : file_;
       current_ = base + piece.offset;
       current_size_ = static_cast<int>(piece.length);  // the whole skeleton fits in an int
       backed_up_ = current_size_;
@@ -79,7 +84,8 @@ class PieceStream final : public gp::io::ZeroCopyInputStream {
   int64_t ByteCount() const override { return position_; }
 
  private:
-  const detail::Skeleton& skeleton_;
+  const std::vector<detail::SkeletonPiece>& pieces_;
+  const std::string& generated_;
   const uint8_t* file_;
   size_t next_ = 0;
   const uint8_t* current_ = nullptr;
@@ -88,6 +94,112 @@ class PieceStream final : public gp::io::ZeroCopyInputStream {
   int64_t position_ = 0;
 };
 
+// Pieces of the skeleton's bytes [begin, end), found through `starts`: the
+// skeleton offset at which each piece begins.
+void append_slice(const detail::Skeleton& skeleton, const std::vector<uint64_t>& starts, uint64_t begin,
+                  uint64_t end, std::vector<detail::SkeletonPiece>& out) {
+  if (begin >= end) return;
+  size_t i = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), begin) - starts.begin()) - 1;
+  for (; begin < end; ++i) {
+    const detail::SkeletonPiece& piece = skeleton.pieces[i];
+    const uint64_t skip = begin - starts[i];
+    const uint64_t take = std::min(piece.length - skip, end - begin);
+    out.push_back(detail::SkeletonPiece{piece.generated, piece.offset + skip, take});
+    begin += take;
+  }
+}
+
+// The skeleton cut in two for parsing on two threads: `rest` is the model
+// without the main graph's later nodes (the graph field re-encoded shorter),
+// `later_nodes` those node fields alone, which parse as a GraphProto holding
+// just them. Appending them to the graph parsed from `rest` gives the model
+// one parse of the whole skeleton gives: a repeated field's entries keep
+// their order, and fields of other numbers are independent of them.
+struct SplitSkeleton {
+  std::vector<detail::SkeletonPiece> rest, later_nodes;
+};
+
+SplitSkeleton split_skeleton(detail::Skeleton& skeleton) {
+  const detail::MainGraphLayout& graph = skeleton.main_graph;
+  std::vector<uint64_t> starts;
+  starts.reserve(skeleton.pieces.size());
+  uint64_t at = 0;
+  for (const detail::SkeletonPiece& piece : skeleton.pieces) {
+    starts.push_back(at);
+    at += piece.length;
+  }
+  // The later nodes start at the node where the nodes' bytes are half read.
+  const uint64_t middle =
+      graph.nodes.front().begin + (graph.nodes.back().end - graph.nodes.front().begin) / 2;
+  size_t first_later = 0;
+  while (graph.nodes[first_later].end <= middle) ++first_later;
+
+  SplitSkeleton split;
+  uint64_t later_bytes = 0;
+  for (size_t i = first_later; i < graph.nodes.size(); ++i)
+    later_bytes += graph.nodes[i].end - graph.nodes[i].begin;
+  append_slice(skeleton, starts, 0, graph.field_begin, split.rest);
+  const uint64_t header_at = skeleton.generated.size();
+  wire::append_tag(skeleton.generated, detail::kModelGraphField, wire::WireType::LengthDelimited);
+  wire::append_varint(skeleton.generated, graph.body_end - graph.body_begin - later_bytes);
+  split.rest.push_back(detail::SkeletonPiece{true, header_at, skeleton.generated.size() - header_at});
+  uint64_t kept_from = graph.body_begin;  // graph body bytes not yet placed in `rest`
+  for (size_t i = first_later; i < graph.nodes.size(); ++i) {
+    append_slice(skeleton, starts, kept_from, graph.nodes[i].begin, split.rest);
+    append_slice(skeleton, starts, graph.nodes[i].begin, graph.nodes[i].end, split.later_nodes);
+    kept_from = graph.nodes[i].end;
+  }
+  append_slice(skeleton, starts, kept_from, skeleton.size, split.rest);
+  return split;
+}
+
+bool parse_pieces(const std::vector<detail::SkeletonPiece>& pieces, const std::string& generated,
+                  const uint8_t* file, int recursion_limit, gp::Message& into) {
+  PieceStream stream(pieces, generated, file);
+  gp::io::CodedInputStream input(&stream);
+  input.SetRecursionLimit(recursion_limit);
+  return into.ParseFromCodedStream(&input) && input.ConsumedEntireMessage();
+}
+
+// Parses the skeleton into `model`, running options.beside_parse (if any)
+// beside the parse or after it. A large main graph is parsed in two parts, one
+// on a second thread; the parts share the model's arena, which allocates
+// safely from several threads, so joining them moves pointers only. Returns
+// the number of parts, 0 when protobuf rejected one.
+int parse_skeleton(detail::Skeleton& skeleton, const uint8_t* file, int recursion_limit,
+                   const LoadOptions& options, onnx::ModelProto& model) {
+  const bool large = skeleton.size >= kBesideParseBytes;
+  const bool split = options.parallel && large && skeleton.main_graph.nodes.size() >= kSplitParseNodes;
+  if (!split) {
+    bool parsed = false;
+    auto parse = [&] {
+      parsed = parse_pieces(skeleton.pieces, skeleton.generated, file, recursion_limit, model);
+    };
+    if (options.beside_parse)
+      run_side_by_side(options.parallel && large, parse, options.beside_parse);
+    else
+      parse();
+    return parsed ? 1 : 0;
+  }
+  const SplitSkeleton parts = split_skeleton(skeleton);
+  auto* later = gp::Arena::CreateMessage<onnx::GraphProto>(model.GetArena());
+  bool rest_parsed = false, later_parsed = false;
+  run_side_by_side(
+      true, [&] { rest_parsed = parse_pieces(parts.rest, skeleton.generated, file, recursion_limit, model); },
+      [&] {
+        if (options.beside_parse) options.beside_parse();
+        later_parsed = parse_pieces(parts.later_nodes, skeleton.generated, file, recursion_limit, *later);
+      });
+  if (!rest_parsed || !later_parsed) return 0;
+  auto& nodes = *model.mutable_graph()->mutable_node();
+  const int count = later->node_size();
+  std::vector<onnx::NodeProto*> moved(static_cast<size_t>(count));
+  later->mutable_node()->UnsafeArenaExtractSubrange(0, count, moved.data());
+  nodes.Reserve(nodes.size() + count);
+  for (onnx::NodeProto* node : moved) nodes.UnsafeArenaAddAllocated(node);
+  return 2;
+}
+
 LoadedModel parse_model(std::shared_ptr<MappedFile> file, const std::string& name,
                         const LoadOptions& options) {
   const Limits& limits = options.limits;
@@ -95,7 +207,7 @@ LoadedModel parse_model(std::shared_ptr<MappedFile> file, const std::string& nam
     throw ModelError(name, too_big_cause(file->size(), limits.max_file_bytes));
   if (file->size() == 0) throw ModelError(name, "not an ONNX model: the file is empty");
 
-  const detail::Skeleton skeleton = detail::build_skeleton(file->data(), file->size(), limits, name);
+  detail::Skeleton skeleton = detail::build_skeleton(file->data(), file->size(), limits, name);
   if (skeleton.size > static_cast<uint64_t>(INT_MAX)) {
     throw ModelError(
         name, "model structure is " + std::to_string(skeleton.size) + " bytes, more than protobuf can parse");
@@ -106,17 +218,10 @@ LoadedModel parse_model(std::shared_ptr<MappedFile> file, const std::string& nam
   model.elided_tensors = skeleton.elided_tensors;
   model.elided_bytes = skeleton.elided_bytes;
   model.parsed_bytes = skeleton.size;
-  PieceStream pieces(skeleton, file->data());
-  gp::io::CodedInputStream input(&pieces);
-  input.SetRecursionLimit(limits.max_message_depth + kRecursionMargin);
-  bool parsed = false;
-  auto parse = [&] { parsed = model.proto().ParseFromCodedStream(&input) && input.ConsumedEntireMessage(); };
-  if (options.beside_parse) {
-    run_side_by_side(skeleton.size >= kBesideParseBytes, parse, options.beside_parse);
-  } else {
-    parse();
-  }
-  if (!parsed) throw ModelError(name, "not an ONNX model: protobuf rejected the model structure");
+  model.parse_parts = parse_skeleton(skeleton, file->data(), limits.max_message_depth + kRecursionMargin,
+                                     options, model.proto());
+  if (model.parse_parts == 0)
+    throw ModelError(name, "not an ONNX model: protobuf rejected the model structure");
   // Any byte string of valid wire format parses as some ModelProto; a model
   // has at least one of these.
   if (!model.proto().has_ir_version() && !model.proto().has_graph() &&
@@ -169,6 +274,7 @@ LoadedModel::LoadedModel(LoadedModel&& other) noexcept
       elided_tensors(other.elided_tensors),
       elided_bytes(other.elided_bytes),
       parsed_bytes(other.parsed_bytes),
+      parse_parts(other.parse_parts),
       arena_(other.arena_),  // shared, not moved: other.proto() stays valid
       proto_(other.proto_) {}
 
@@ -178,6 +284,7 @@ LoadedModel::LoadedModel(const LoadedModel& other)
       elided_tensors(other.elided_tensors),
       elided_bytes(other.elided_bytes),
       parsed_bytes(other.parsed_bytes),
+      parse_parts(other.parse_parts),
       arena_(new_arena()),
       proto_(gp::Arena::CreateMessage<onnx::ModelProto>(arena_.get())) {
   proto_->CopyFrom(*other.proto_);
@@ -189,6 +296,7 @@ LoadedModel& LoadedModel::operator=(LoadedModel&& other) noexcept {
   elided_tensors = other.elided_tensors;
   elided_bytes = other.elided_bytes;
   parsed_bytes = other.parsed_bytes;
+  parse_parts = other.parse_parts;
   arena_ = other.arena_;
   proto_ = other.proto_;
   return *this;

@@ -19,6 +19,24 @@ struct SkeletonPiece {
   uint64_t length = 0;
 };
 
+// ModelProto.graph and GraphProto.node.
+inline constexpr uint32_t kModelGraphField = 7;
+inline constexpr uint32_t kGraphNodeField = 1;
+
+// Where the main graph's node fields lie in the skeleton (offsets into it), so
+// the loader can parse them in parts. Set only when ModelProto holds exactly
+// one graph field; empty otherwise.
+struct MainGraphLayout {
+  uint64_t field_begin = 0;  // the graph field's tag
+  uint64_t body_begin = 0;
+  uint64_t body_end = 0;
+  struct Span {
+    uint64_t begin;  // the node field's tag
+    uint64_t end;
+  };
+  std::vector<Span> nodes;  // every length-delimited node field, in order
+};
+
 struct Skeleton {
   // The skeleton is `pieces` one after the other: unchanged runs of the input,
   // which are never copied, and the re-encoded tags, lengths and markers kept
@@ -28,6 +46,7 @@ struct Skeleton {
   uint64_t size = 0;  // of the skeleton
   uint64_t elided_tensors = 0;
   uint64_t elided_bytes = 0;
+  MainGraphLayout main_graph;
 };
 
 // Walks bytes [0, size) of `data` as a ModelProto. Offsets in the markers are

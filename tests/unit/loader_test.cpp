@@ -263,6 +263,90 @@ TEST(Loader, BesideParseRunsOnceAndLeavesTheModelAlone) {
   }
 }
 
+// A model whose graph field is written as two GraphProtos one after the other
+// (protobuf merges them: nodes, then an initializer, then more nodes), with
+// tensors big enough to be elided both in initializers and in Constant nodes
+// of either half. `graph_fields` 2 writes the halves as two graph fields.
+std::string interleaved_model(int graph_fields) {
+  ModelBuilder builder(13);
+  builder.input("x", onnx::TensorProto::FLOAT, {1, 8});
+  builder.initializer_floats("W", {64, 64});  // 16 KiB: elided
+  std::string x = "x";
+  for (int i = 0; i < 60000; ++i) {
+    const std::string out = "value_" + std::to_string(i);
+    if (i % 7000 == 3) {
+      onnx::NodeProto& constant = builder.node("Constant", {}, {"const_" + std::to_string(i)});
+      onnx::AttributeProto* value = constant.add_attribute();
+      value->set_name("value");
+      value->set_type(onnx::AttributeProto::TENSOR);
+      value->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+      value->mutable_t()->add_dims(2048);
+      value->mutable_t()->set_raw_data(std::string(2048 * 4, '\x01'));  // 8 KiB: elided
+      builder.node("Add", {x, "const_" + std::to_string(i)}, {out});
+    } else {
+      builder.node(i % 2 ? "Relu" : "Sigmoid", {x}, {out},
+                   "/block" + std::to_string(i / 5) + "/node_" + std::to_string(i));
+    }
+    x = out;
+  }
+  builder.output(x);
+  onnx::ModelProto model = builder.proto();
+  onnx::GraphProto first = model.graph(), second;
+  first.mutable_node()->DeleteSubrange(30000, first.node_size() - 30000);
+  for (int i = 30000; i < model.graph().node_size(); ++i) *second.add_node() = model.graph().node(i);
+  *second.add_initializer() = model.graph().initializer(0);
+  second.mutable_initializer(0)->set_name("W2");
+  first.clear_output();
+  *second.mutable_output() = model.graph().output();
+  model.clear_graph();
+
+  auto field = [](const std::string& body) {
+    std::string bytes(1, static_cast<char>(7 << 3 | 2));  // ModelProto.graph, length-delimited
+    for (uint64_t n = body.size();; n >>= 7) {
+      if (n < 0x80) {
+        bytes.push_back(static_cast<char>(n));
+        break;
+      }
+      bytes.push_back(static_cast<char>(0x80 | (n & 0x7f)));
+    }
+    return bytes + body;
+  };
+  const std::string halves[2] = {first.SerializeAsString(), second.SerializeAsString()};
+  std::string bytes = model.SerializeAsString();
+  if (graph_fields == 1) return bytes + field(halves[0] + halves[1]);
+  return bytes + field(halves[0]) + field(halves[1]);
+}
+
+// A large main graph is parsed in two parts on two threads; the model is the
+// one a single parse gives, node order, elided payloads and all.
+TEST(Loader, LargeGraphParsedInTwoPartsIsTheSameModel) {
+  LoadOptions one_thread;
+  one_thread.parallel = false;
+  for (int graph_fields : {1, 2}) {
+    const std::string bytes = interleaved_model(graph_fields);
+    ASSERT_GT(bytes.size(), size_t{2} << 20);
+    const LoadedModel split = load_model_from_bytes(bytes, "interleaved.onnx");
+    const LoadedModel whole = load_model_from_bytes(bytes, "interleaved.onnx", one_thread);
+    // Two graph fields merge into one when parsed: that model is parsed whole.
+    EXPECT_EQ(split.parse_parts, graph_fields == 1 ? 2 : 1);
+    EXPECT_EQ(whole.parse_parts, 1);
+    EXPECT_EQ(split.elided_tensors, 2u + 60000 / 7000 + 1);
+    EXPECT_EQ(split.elided_tensors, whole.elided_tensors);
+    ASSERT_EQ(split.proto().graph().node_size(), 60000 + 60000 / 7000 + 1);
+    EXPECT_EQ(split.proto().graph().node(59999 + 60000 / 7000 + 1).output(0), "value_59999");
+    EXPECT_EQ(split.proto().graph().initializer_size(), 2);
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(split.proto(), whole.proto()));
+    // The elided payloads still point at the right bytes.
+    for (const LoadedModel* model : {&split, &whole}) {
+      const auto& constant = model->proto().graph().node(40000 / 7000 * 7000 + 3 + 40000 / 7000);
+      ASSERT_EQ(constant.op_type(), "Constant");
+      const auto payload = tensor_raw_bytes(*model, constant.attribute(0).t());
+      ASSERT_TRUE(payload);
+      EXPECT_EQ(*payload, std::string(2048 * 4, '\x01'));
+    }
+  }
+}
+
 TEST(Loader, NothingElidedWhenLimitIsLarge) {
   LoadOptions options;
   options.limits.inline_payload_bytes = uint64_t{1} << 40;
