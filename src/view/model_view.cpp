@@ -256,6 +256,8 @@ class ModelViewBuilder {
   // fixes the domain, so the pair fixes both, and each is looked up once.
   absl::flat_hash_map<std::pair<const onnx::FunctionProto*, uint32_t>, std::pair<int64_t, int>> op_versions_;
   std::vector<size_t> operand_base_;  // per node (index order): its first operand
+  size_t operand_count_ = 0;
+  uint64_t node_values_ = 0;  // outputs over all nodes
   struct TypeHash {
     size_t operator()(const ValueType& t) const {
       size_t h = (static_cast<size_t>(t.kind) * 31 + static_cast<size_t>(t.elem_type)) * 2 + t.has_shape;
@@ -318,9 +320,16 @@ class ModelViewBuilder {
         nodes += static_cast<uint64_t>(ns.size());
         if (nodes > limits_.max_nodes)
           fail("more than " + std::to_string(limits_.max_nodes) + " nodes (limit)");
+        if (g == 0) operand_base_.reserve(static_cast<size_t>(ns.size()));
         for (int pos = 0; pos < ns.size(); ++pos) {
           const auto& n = ns.Get(pos);
+          // This walk is the one pass over every node before the structure
+          // check: it also lays out the operand table and counts node outputs.
+          operand_base_.push_back(operand_count_);
+          operand_count_ += static_cast<size_t>(n.input_size() + n.output_size());
+          node_values_ += static_cast<uint64_t>(n.output_size());
           for (const auto& a : n.attribute()) {
+            if (a.has_t()) check_tensor(a.t(), "tensor attribute", v_.graphs_[g].path);
             auto child = [&](const onnx::GraphProto& sub, const std::string& suffix) {
               const std::string who = n.name().empty() ? "#" + std::to_string(pos) : n.name();
               GraphInfo info;
@@ -409,14 +418,10 @@ class ModelViewBuilder {
       } else {
         values += static_cast<uint64_t>(gi.function->input_size());
       }
-      for (const auto& n : nodes_of(static_cast<int>(g))) {
-        values += static_cast<uint64_t>(n.output_size());
-        for (const auto& a : n.attribute())
-          if (a.has_t()) check_tensor(a.t(), "tensor attribute", gi.path);
-      }
-      if (values > limits_.max_values)
-        fail("more than " + std::to_string(limits_.max_values) + " values (limit)");
     }
+    // Node outputs were counted (and tensor attributes checked) by discover_graphs.
+    if (values + node_values_ > limits_.max_values)
+      fail("more than " + std::to_string(limits_.max_values) + " values (limit)");
   }
 
   // -- structure ------------------------------------------------------------
@@ -678,13 +683,9 @@ class ModelViewBuilder {
   }
 
   void validate_structure() {
-    // Every node's operands (inputs, then outputs) in one table, in node index order.
-    size_t operands = 0;
-    for (size_t g = 0; g < v_.graphs_.size(); ++g)
-      for (const auto& n : nodes_of(static_cast<int>(g))) {
-        operand_base_.push_back(operands);
-        operands += static_cast<size_t>(n.input_size() + n.output_size());
-      }
+    // Every node's operands (inputs, then outputs) in one table, in node index
+    // order, as discover_graphs laid it out.
+    const size_t operands = operand_count_;
     if (operands >= kNoValue) fail("more than " + std::to_string(kNoValue - 1) + " node operands");
     v_.operands_.assign(operands, kNoValue);
     v_.names_.assign(v_.graphs_.size(), {});
