@@ -128,26 +128,41 @@ SplitSkeleton split_skeleton(detail::Skeleton& skeleton) {
     starts.push_back(at);
     at += piece.length;
   }
-  // The later nodes start at the node where the nodes' bytes are half read.
-  const uint64_t middle =
-      graph.nodes.front().begin + (graph.nodes.back().end - graph.nodes.front().begin) / 2;
-  size_t first_later = 0;
-  while (graph.nodes[first_later].end <= middle) ++first_later;
+  // The later nodes start at the sampled node start nearest past the middle
+  // of the nodes' bytes (the last sample when there is none); the runs
+  // clipped to start there are the later nodes.
+  uint64_t node_bytes = 0;
+  for (const auto& run : graph.node_runs) node_bytes += run.end - run.begin;
+  uint64_t middle = graph.node_runs.back().end;
+  uint64_t seen = 0;
+  for (const auto& run : graph.node_runs) {
+    if (seen + (run.end - run.begin) >= node_bytes / 2) {
+      middle = run.begin + (node_bytes / 2 - seen);
+      break;
+    }
+    seen += run.end - run.begin;
+  }
+  auto sample = std::lower_bound(graph.node_samples.begin(), graph.node_samples.end(), middle);
+  const uint64_t split_at = sample == graph.node_samples.end() ? graph.node_samples.back() : *sample;
+  std::vector<detail::MainGraphLayout::Span> later;
+  uint64_t later_bytes = 0;
+  for (const auto& run : graph.node_runs) {
+    if (run.end <= split_at) continue;
+    later.push_back({std::max(run.begin, split_at), run.end});
+    later_bytes += later.back().end - later.back().begin;
+  }
 
   SplitSkeleton split;
-  uint64_t later_bytes = 0;
-  for (size_t i = first_later; i < graph.nodes.size(); ++i)
-    later_bytes += graph.nodes[i].end - graph.nodes[i].begin;
   append_slice(skeleton, starts, 0, graph.field_begin, split.rest);
   const uint64_t header_at = skeleton.generated.size();
   wire::append_tag(skeleton.generated, detail::kModelGraphField, wire::WireType::LengthDelimited);
   wire::append_varint(skeleton.generated, graph.body_end - graph.body_begin - later_bytes);
   split.rest.push_back(detail::SkeletonPiece{true, header_at, skeleton.generated.size() - header_at});
   uint64_t kept_from = graph.body_begin;  // graph body bytes not yet placed in `rest`
-  for (size_t i = first_later; i < graph.nodes.size(); ++i) {
-    append_slice(skeleton, starts, kept_from, graph.nodes[i].begin, split.rest);
-    append_slice(skeleton, starts, graph.nodes[i].begin, graph.nodes[i].end, split.later_nodes);
-    kept_from = graph.nodes[i].end;
+  for (const auto& run : later) {
+    append_slice(skeleton, starts, kept_from, run.begin, split.rest);
+    append_slice(skeleton, starts, run.begin, run.end, split.later_nodes);
+    kept_from = run.end;
   }
   append_slice(skeleton, starts, kept_from, skeleton.size, split.rest);
   return split;
@@ -169,7 +184,7 @@ bool parse_pieces(const std::vector<detail::SkeletonPiece>& pieces, const std::s
 int parse_skeleton(detail::Skeleton& skeleton, const uint8_t* file, int recursion_limit,
                    const LoadOptions& options, onnx::ModelProto& model) {
   const bool large = skeleton.size >= kBesideParseBytes;
-  const bool split = options.parallel && large && skeleton.main_graph.nodes.size() >= kSplitParseNodes;
+  const bool split = options.parallel && large && skeleton.main_graph.node_count >= kSplitParseNodes;
   if (!split) {
     bool parsed = false;
     auto parse = [&] {

@@ -25,16 +25,20 @@ inline constexpr uint32_t kGraphNodeField = 1;
 
 // Where the main graph's node fields lie in the skeleton (offsets into it), so
 // the loader can parse them in parts. Set only when ModelProto holds exactly
-// one graph field; empty otherwise.
+// one graph field; empty otherwise. Kept small for 200,000 nodes: runs of
+// adjacent node fields, and where every kNodeSampleStride-th node starts.
 struct MainGraphLayout {
+  static constexpr uint64_t kNodeSampleStride = 256;
+  struct Span {
+    uint64_t begin;
+    uint64_t end;
+  };
   uint64_t field_begin = 0;  // the graph field's tag
   uint64_t body_begin = 0;
   uint64_t body_end = 0;
-  struct Span {
-    uint64_t begin;  // the node field's tag
-    uint64_t end;
-  };
-  std::vector<Span> nodes;  // every length-delimited node field, in order
+  uint64_t node_count = 0;             // length-delimited node fields
+  std::vector<Span> node_runs;         // adjacent node fields (tags included), in order
+  std::vector<uint64_t> node_samples;  // start of nodes 0, stride, 2 * stride, ...
 };
 
 struct Skeleton {
