@@ -625,38 +625,7 @@ class ModelViewBuilder {
     }
 
     outer.push_back(&st);
-    const size_t count = static_cast<size_t>(ns.size());
-    if (parallel() && count >= kSideBySideNodes && !owns_subgraphs(g)) {
-      // Without subgraphs, checking uses only reads the names and slots made
-      // above and writes each node's own operands: the halves are independent,
-      // and the first half's error, if any, is the one a single pass reports.
-      ScopeState second_state = st;
-      std::vector<ScopeState*> second_outer = outer;
-      second_outer.back() = &second_state;
-      run_side_by_side(
-          true, [&] { check_uses(g, 0, count / 2, outer); },
-          [&] { check_uses(g, count / 2, count, second_outer); });
-    } else {
-      check_uses(g, 0, count, outer);
-    }
-    outer.pop_back();
-  }
-
-  bool owns_subgraphs(int g) const {
-    for (const Graph& extra : extra_)
-      if (extra.owner_graph == g) return true;
-    return false;
-  }
-
-  // Resolves the inputs of nodes [begin, end) of graph g to their slots,
-  // checking each is defined before its use, and descends into subgraphs at
-  // their owner node. `outer` holds the enclosing scopes, g's own last.
-  void check_uses(int g, size_t begin, size_t end, std::vector<ScopeState*>& outer) {
-    const GraphInfo& gi = v_.graphs_[static_cast<size_t>(g)];
-    const Nodes& ns = nodes_of(g);
-    const size_t base = node_base_[static_cast<size_t>(g)];
-    ScopeState& st = *outer.back();
-    for (int i = static_cast<int>(begin); i < static_cast<int>(end); ++i) {
+    for (int i = 0; i < ns.size(); ++i) {
       st.pos = static_cast<size_t>(i);
       const auto& n = ns.Get(i);
       const size_t first_input = operand_base_[base + st.pos];
@@ -695,6 +664,7 @@ class ModelViewBuilder {
         for (const auto& sub : a.graphs()) check_graph(graph_index_.at(&sub), outer);
       }
     }
+    outer.pop_back();
   }
 
   // The value id of `name` when one of the kRecentProducers nodes before node i
