@@ -300,21 +300,16 @@ std::string interleaved_model(int graph_fields) {
   *second.mutable_output() = model.graph().output();
   model.clear_graph();
 
-  auto field = [](const std::string& body) {
-    std::string bytes(1, static_cast<char>(7 << 3 | 2));  // ModelProto.graph, length-delimited
-    for (uint64_t n = body.size();; n >>= 7) {
-      if (n < 0x80) {
-        bytes.push_back(static_cast<char>(n));
-        break;
-      }
-      bytes.push_back(static_cast<char>(0x80 | (n & 0x7f)));
-    }
-    return bytes + body;
-  };
+  constexpr uint32_t kModelGraph = 7;
   const std::string halves[2] = {first.SerializeAsString(), second.SerializeAsString()};
   std::string bytes = model.SerializeAsString();
-  if (graph_fields == 1) return bytes + field(halves[0] + halves[1]);
-  return bytes + field(halves[0]) + field(halves[1]);
+  if (graph_fields == 1) {
+    append_bytes_field(bytes, kModelGraph, halves[0] + halves[1]);
+  } else {
+    append_bytes_field(bytes, kModelGraph, halves[0]);
+    append_bytes_field(bytes, kModelGraph, halves[1]);
+  }
+  return bytes;
 }
 
 // A large main graph is parsed in two parts on two threads; the model is the
