@@ -30,6 +30,9 @@ struct InspectOptions {
   LoadOptions load;
   ViewOptions view;
   AnalysisOptions analysis;
+
+  // Loads and checks a model on the calling thread only (same result).
+  void use_one_thread() { load.parallel = view.parallel = analysis.parallel = false; }
 };
 
 struct Inspection {

@@ -116,11 +116,7 @@ BatchSummary inspect_batch(const std::vector<BatchInput>& inputs, const BatchOpt
   jobs = static_cast<unsigned>(std::clamp<size_t>(jobs, 1, n));
   // With several workers the cores are busy: each model's passes stay on its worker's thread.
   BatchOptions worker_options = options;
-  if (jobs > 1) {
-    worker_options.inspect.load.parallel = false;
-    worker_options.inspect.view.parallel = false;
-    worker_options.inspect.analysis.parallel = false;
-  }
+  if (jobs > 1) worker_options.inspect.use_one_thread();
   // Workers may run this far ahead of the ordered output (bounds memory).
   const size_t window = std::max<size_t>(4 * static_cast<size_t>(jobs), 16);
 

@@ -90,7 +90,7 @@ InspectOptions inspect_options(const InspectArgs& args) {
     for (auto& s : parse_shape_information(args.shape_information)) options.view.input_shapes.push_back(s);
   options.view.infer_shapes = !args.no_shape_inference;
   // One job means one thread, also for a single large model's passes.
-  if (args.jobs == 1) options.load.parallel = options.view.parallel = options.analysis.parallel = false;
+  if (args.jobs == 1) options.use_one_thread();
   return options;
 }
 
