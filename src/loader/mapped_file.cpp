@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <system_error>
 
@@ -69,6 +70,24 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
   if (file->size_ >= kKeepFdFrom) file->fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   track_mapping(map, static_cast<size_t>(file->size_), path.c_str());
   return file;
+}
+
+void MappedFile::read_into(uint64_t offset, uint64_t length, void* out) const {
+  const std::string_view view = bytes(offset, length);  // bounds check
+  if (fd_ < 0) {
+    if (!view.empty()) std::memcpy(out, view.data(), view.size());
+    return;
+  }
+  auto* to = static_cast<char*>(out);
+  while (length > 0) {
+    const ssize_t got = ::pread(fd_, to, static_cast<size_t>(length), static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw ModelError(path_, "cannot read: " + errno_text(errno));
+    if (got == 0) throw ModelError(path_, "the file shrank while it was being read");
+    to += got;
+    offset += static_cast<uint64_t>(got);
+    length -= static_cast<uint64_t>(got);
+  }
 }
 
 std::shared_ptr<MappedFile> MappedFile::copy_of(std::string_view bytes, const std::string& name) {

@@ -214,23 +214,37 @@ ByteOrderTensor assess(const LoadedModel& model, const TensorProto& tensor, cons
     return r;
 
   // Sample in a few contiguous runs spread over the tensor, not element by
-  // element: each run touches one or two pages of the map, so a 1 GiB weight
-  // costs 16 page faults (plus kernel read-around) instead of thousands, and
-  // inspect's memory stays with the graph, not the weights.
+  // element: a 1 GiB weight costs 16 small reads, so inspect's time and
+  // memory stay with the graph, not the weights.
   const uint64_t n = r.elements;
   const uint64_t samples = std::min<uint64_t>(n, std::max<uint64_t>(options.sample_limit, 1));
   constexpr uint64_t kRuns = 16;
   const uint64_t runs = n <= samples ? 1 : kRuns;  // small tensors are read whole
   const uint64_t per_run = samples / runs;
   const auto* data = reinterpret_cast<const unsigned char*>(bytes->data());
+  const auto element_bytes = static_cast<uint64_t>(size);
+  // A payload left in a large file is read run by run with pread rather than
+  // through the map (see MappedFile::read_into).
+  const MappedFile* file = model.file.get();
+  const auto address = reinterpret_cast<uintptr_t>(data);
+  const bool read_from_file = file != nullptr && file->fd() >= 0 && file->size() > 0 &&
+                              address >= reinterpret_cast<uintptr_t>(file->data()) &&
+                              address - reinterpret_cast<uintptr_t>(file->data()) < file->size();
+  std::vector<unsigned char> run_bytes;
   std::vector<uint64_t> stored, swapped;
   stored.reserve(samples);
   swapped.reserve(samples);
   for (uint64_t run = 0; run < runs; ++run) {
     // First run at the start, last one at the end, the others evenly between.
     const uint64_t first = runs == 1 ? 0 : (n - per_run) / (runs - 1) * run;
-    for (uint64_t index = first; index < first + per_run; ++index) {
-      const uint64_t w = view::load_le(data + index * static_cast<uint64_t>(size), size);
+    const unsigned char* run_data = data + first * element_bytes;
+    if (read_from_file) {
+      run_bytes.resize(per_run * element_bytes);
+      file->read_into(static_cast<uint64_t>(run_data - file->data()), run_bytes.size(), run_bytes.data());
+      run_data = run_bytes.data();
+    }
+    for (uint64_t i = 0; i < per_run; ++i) {
+      const uint64_t w = view::load_le(run_data + i * element_bytes, size);
       const uint64_t s = reverse_word(w, size);
       if (w == s) continue;  // reads the same both ways: no evidence
       stored.push_back(w);

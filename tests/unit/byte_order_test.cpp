@@ -197,6 +197,52 @@ uint16_t to_half(float f) {
   return static_cast<uint16_t>(sign | (exp << 10) | ((u >> 13) & 0x3ff));
 }
 
+// A model of 64 MiB or more keeps its file descriptor, and the sampled runs of
+// its weights are read with pread instead of through the map: the report is
+// the one an in-memory copy of the same bytes gives.
+TEST(ByteOrder, LargeFileIsSampledThroughItsDescriptorWithTheSameReport) {
+  onnx::ModelProto m = parse(bundled_model("squeezenet1_1_op13.onnx"));
+  const std::set<std::string> swapped =
+      swap_tensors(m, [](const TensorProto& t) { return asymmetric_elements(t) >= 16; });
+  ASSERT_FALSE(swapped.empty());
+  // An unused 64 MiB weight makes the file big enough to keep its descriptor.
+  TensorProto* padding = m.mutable_graph()->add_initializer();
+  padding->set_name("padding");
+  padding->set_data_type(TensorProto::FLOAT);
+  padding->add_dims(16 << 20);
+  std::string raw(size_t{64} << 20, '\0');
+  for (size_t i = 0; i < raw.size(); i += 4) {
+    const uint32_t value = 0x3f800000u + static_cast<uint32_t>(i % 977);  // floats near 1, little-endian
+    for (size_t k = 0; k < 4; ++k) raw[i + k] = static_cast<char>((value >> (8 * k)) & 0xff);
+  }
+  padding->set_raw_data(raw);
+  const std::string path = save(m, "large_swapped.onnx");
+
+  const LoadedModel from_file = load_model(path);
+  ASSERT_GE(from_file.file->fd(), 0);
+  const LoadedModel in_memory = load_model_from_bytes(read_file(path), path);
+  ASSERT_LT(in_memory.file->fd(), 0);
+  const ByteOrderReport a = check_byte_order(from_file);
+  const ByteOrderReport b = check_byte_order(in_memory);
+  EXPECT_EQ(flagged_names(a), swapped);
+  EXPECT_EQ(flagged_names(b), swapped);
+  ASSERT_EQ(a.swapped.size(), b.swapped.size());
+  for (size_t i = 0; i < a.swapped.size(); ++i) {
+    EXPECT_EQ(a.swapped[i].sampled, b.swapped[i].sampled);
+    EXPECT_EQ(a.swapped[i].informative, b.swapped[i].informative);
+    EXPECT_EQ(a.swapped[i].stored_examples, b.swapped[i].stored_examples);
+  }
+  EXPECT_EQ(a.native, b.native);
+  EXPECT_GE(a.native, 1u);  // the padding reads as native floats
+
+  // read_into gives the map's bytes and checks its bounds.
+  const MappedFile& file = *from_file.file;
+  std::string copy(4096, '\0');
+  file.read_into(file.size() - copy.size(), copy.size(), copy.data());
+  EXPECT_EQ(copy, file.bytes(file.size() - copy.size(), copy.size()));
+  EXPECT_THROW(file.read_into(file.size() - 1, 2, copy.data()), std::out_of_range);
+}
+
 TEST(ByteOrder, EveryCheckedTypeMadeFromRealWeights) {
   onnx::ModelProto source = parse(bundled_model("squeezenet1_1_op13.onnx"));
   std::vector<float> weights;
