@@ -51,7 +51,7 @@ uint64_t Reader::read_varint() {
   throw WireError("varint overflow (more than 64 bits)", start);
 }
 
-Field Reader::next() {
+Field Reader::next_in_full() {
   Field field;
   field.begin = pos_;
   const uint64_t tag = read_varint();

@@ -56,11 +56,40 @@ class Reader {
   uint64_t position() const { return pos_; }
 
   // Decodes the next field and moves past it. Throws WireError.
-  Field next();
+  Field next() {
+    // Most fields of a model's structure have a one-byte tag and a one-byte
+    // length or value; those are decoded here without a call.
+    if (end_ - pos_ >= 2) {
+      const uint8_t tag = data_[pos_];
+      const uint8_t second = data_[pos_ + 1];
+      const uint8_t type = tag & 7u;
+      if (tag < 0x80u && second < 0x80u && tag >= 8u && (type == 0 || type == 2)) {
+        Field field;
+        field.number = tag >> 3;
+        field.begin = pos_;
+        field.value_begin = pos_ + 1;
+        if (type == 0) {
+          field.type = WireType::Varint;
+          field.varint = second;
+          field.end = pos_ + 2;
+        } else if (second <= end_ - pos_ - 2) {
+          field.type = WireType::LengthDelimited;
+          field.value_begin = pos_ + 2;
+          field.end = pos_ + 2 + second;
+        } else {
+          return next_in_full();  // truncated: the full decoder reports it
+        }
+        pos_ = field.end;
+        return field;
+      }
+    }
+    return next_in_full();
+  }
   // Decodes one varint at the current position. Throws WireError.
   uint64_t read_varint();
 
  private:
+  Field next_in_full();
   const uint8_t* data_;
   uint64_t pos_;
   uint64_t end_;
