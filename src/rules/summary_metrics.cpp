@@ -141,21 +141,6 @@ size_t find_root(std::vector<size_t>& parent, size_t i) {
   return i;
 }
 
-void add_cost(const ModelView& view, const std::vector<NodeVerdict>& verdicts, Summary& s) {
-  for (const NodeInfo& node : view.nodes()) {
-    if (node.index >= verdicts.size() || !verdicts[node.index].counted) continue;
-    const std::optional<uint64_t> macs = node_macs(view, node);
-    if (!macs) {
-      ++s.mac_unknown_nodes;
-      continue;
-    }
-    s.mac_total_known = saturating_add(s.mac_total_known, *macs);
-    if (verdicts[node.index].placement == Placement::Nnpa) s.mac_nnpa = saturating_add(s.mac_nnpa, *macs);
-  }
-  if (s.mac_total_known)
-    s.mac_nnpa_share = static_cast<double>(s.mac_nnpa) / static_cast<double>(s.mac_total_known);
-}
-
 // Nodes whose outputs are known at compile time: Constant and folded nodes,
 // and nodes computing only from such values and initializers (e.g. Identity of
 // a bias). onnx-mlir folds them; their values reach the NNPA pre-converted.
@@ -234,25 +219,96 @@ uint64_t saturating_mul(uint64_t a, uint64_t b) {
   return a > kMax / b ? kMax : a * b;
 }
 
-std::optional<uint64_t> node_macs(const ModelView& view, const NodeInfo& node) {
-  const std::string_view op = view.op_name(node);
-  if (node.is_onnx() && is_free_op(op)) return 0;
+namespace {
+
+// How a node's cost is counted, decided by its op alone: add_cost works it out
+// once per distinct op instead of comparing op names for every node.
+enum class CostKind : uint8_t {
+  Free,
+  NotOnnx,
+  Einsum,
+  Conv,
+  QLinearConv,
+  ConvTranspose,
+  Gemm,
+  MatMul,
+  Recurrent,
+  WindowedPool,
+  InputSized,
+  OutputSized
+};
+
+CostKind cost_kind(std::string_view op, bool onnx) {
+  if (!onnx) return CostKind::NotOnnx;
+  if (is_free_op(op)) return CostKind::Free;
+  if (op == "Einsum") return CostKind::Einsum;
+  if (op == "Conv" || op == "ConvInteger") return CostKind::Conv;
+  if (op == "QLinearConv") return CostKind::QLinearConv;
+  if (op == "ConvTranspose") return CostKind::ConvTranspose;
+  if (op == "Gemm") return CostKind::Gemm;
+  if (op == "MatMul" || op == "MatMulInteger" || op == "QLinearMatMul") return CostKind::MatMul;
+  if (op == "LSTM" || op == "GRU" || op == "RNN") return CostKind::Recurrent;
+  if (is_windowed_pool(op)) return CostKind::WindowedPool;
+  if (is_input_sized(op)) return CostKind::InputSized;
+  return CostKind::OutputSized;
+}
+
+std::optional<uint64_t> macs_of(CostKind kind, const ModelView& view, const NodeInfo& node) {
+  if (kind == CostKind::Free) return 0;
   if (in_repeated_body(view, node)) return std::nullopt;
-  if (!node.is_onnx()) return product(view.output_type(node, 0));
-  if (op == "Einsum") return std::nullopt;
-  if (op == "Conv" || op == "ConvInteger") return conv_macs(view, node, 1);
-  if (op == "QLinearConv") return conv_macs(view, node, 3);
-  if (op == "ConvTranspose") {
-    const ValueType* w = view.input_type(node, 1);
-    if (!static_tensor(w) || w->dims.size() < 2) return std::nullopt;
-    return times(product(view.input_type(node, 0)), product(w, 1));
+  switch (kind) {
+    case CostKind::Free:
+      return 0;
+    case CostKind::NotOnnx:
+    case CostKind::OutputSized:
+      return product(view.output_type(node, 0));
+    case CostKind::Einsum:
+      return std::nullopt;
+    case CostKind::Conv:
+      return conv_macs(view, node, 1);
+    case CostKind::QLinearConv:
+      return conv_macs(view, node, 3);
+    case CostKind::ConvTranspose: {
+      const ValueType* w = view.input_type(node, 1);
+      if (!static_tensor(w) || w->dims.size() < 2) return std::nullopt;
+      return times(product(view.input_type(node, 0)), product(w, 1));
+    }
+    case CostKind::Gemm:
+      return gemm_macs(view, node);
+    case CostKind::MatMul:
+      return matmul_macs(view, node);
+    case CostKind::Recurrent:
+      return recurrent_macs(view, node);
+    case CostKind::WindowedPool:
+      return times(product(view.output_type(node, 0)), kernel_size(node));
+    case CostKind::InputSized:
+      return product(view.input_type(node, 0));
   }
-  if (op == "Gemm") return gemm_macs(view, node);
-  if (op == "MatMul" || op == "MatMulInteger" || op == "QLinearMatMul") return matmul_macs(view, node);
-  if (op == "LSTM" || op == "GRU" || op == "RNN") return recurrent_macs(view, node);
-  if (is_windowed_pool(op)) return times(product(view.output_type(node, 0)), kernel_size(node));
-  if (is_input_sized(op)) return product(view.input_type(node, 0));
-  return product(view.output_type(node, 0));
+  return std::nullopt;
+}
+
+void add_cost(const ModelView& view, const std::vector<NodeVerdict>& verdicts, Summary& s) {
+  std::vector<CostKind> kinds;
+  kinds.reserve(view.op_types().size());
+  for (const OpCount& op : view.op_types()) kinds.push_back(cost_kind(op.op_type, op.domain == "ai.onnx"));
+  for (const NodeInfo& node : view.nodes()) {
+    if (node.index >= verdicts.size() || !verdicts[node.index].counted) continue;
+    const std::optional<uint64_t> macs = macs_of(kinds[node.op_id], view, node);
+    if (!macs) {
+      ++s.mac_unknown_nodes;
+      continue;
+    }
+    s.mac_total_known = saturating_add(s.mac_total_known, *macs);
+    if (verdicts[node.index].placement == Placement::Nnpa) s.mac_nnpa = saturating_add(s.mac_nnpa, *macs);
+  }
+  if (s.mac_total_known)
+    s.mac_nnpa_share = static_cast<double>(s.mac_nnpa) / static_cast<double>(s.mac_total_known);
+}
+
+}  // namespace
+
+std::optional<uint64_t> node_macs(const ModelView& view, const NodeInfo& node) {
+  return macs_of(cost_kind(view.op_name(node), node.is_onnx()), view, node);
 }
 
 void add_summary_metrics(const ModelView& view, const std::vector<NodeVerdict>& verdicts, Summary& summary,
