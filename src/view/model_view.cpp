@@ -598,20 +598,22 @@ class ModelViewBuilder {
       }
     }
     const size_t base = node_base_[static_cast<size_t>(g)];
-    for (int i = 0; i < ns.size(); ++i) {
-      const auto& n = ns.Get(i);
-      const size_t first_output =
-          operand_base_[base + static_cast<size_t>(i)] + static_cast<size_t>(n.input_size());
-      for (int k = 0; k < n.output_size(); ++k) {
-        const std::string& o = n.output(k);
-        if (o.empty()) continue;
-        const ValueId id = slot(g, o);
-        SlotState& s = slot_state_[id];
-        if (s.defined_at != kNotDefined)
-          fail("value '" + o + "' is defined more than once in graph " + gi.path + " (again by node " +
-               node_label(n, static_cast<size_t>(i)) + ")");
-        s.defined_at = i;
-        v_.operands_[first_output + static_cast<size_t>(k)] = id;
+    if (gi.proto && gi.parent < 0 && parallel()) {
+      define_node_outputs_side_by_side(g);
+    } else {
+      for (int i = 0; i < ns.size(); ++i) {
+        const auto& n = ns.Get(i);
+        const size_t first_output =
+            operand_base_[base + static_cast<size_t>(i)] + static_cast<size_t>(n.input_size());
+        for (int k = 0; k < n.output_size(); ++k) {
+          const std::string& o = n.output(k);
+          if (o.empty()) continue;
+          const ValueId id = slot(g, o);
+          SlotState& s = slot_state_[id];
+          if (s.defined_at != kNotDefined) fail_redefined(g, i, o);
+          s.defined_at = i;
+          v_.operands_[first_output + static_cast<size_t>(k)] = id;
+        }
       }
     }
     if (gi.proto) {
@@ -665,6 +667,60 @@ class ModelViewBuilder {
       }
     }
     outer.pop_back();
+  }
+
+  [[noreturn]] void fail_redefined(int g, int node, const std::string& value) const {
+    fail("value '" + value + "' is defined more than once in graph " +
+         v_.graphs_[static_cast<size_t>(g)].path + " (again by node " +
+         node_label(nodes_of(g).Get(node), static_cast<size_t>(node)) + ")");
+  }
+
+  // The node outputs of a large root graph, defined as the loop above would
+  // but on two threads. Only up-front definitions (inputs, initializers) have
+  // slots yet, so in a valid graph every output name is new and the j-th
+  // output gets the j-th new id: the calling thread lays out the slots and
+  // operands while the second one fills the name index, stopping at the first
+  // name that is already there, which is the output the loop would fail at.
+  void define_node_outputs_side_by_side(int g) {
+    const Nodes& ns = nodes_of(g);
+    const size_t base = node_base_[static_cast<size_t>(g)];
+    const auto first_id = static_cast<ValueId>(v_.values_.size());
+    int repeated_node = -1;
+    const std::string* repeated_value = nullptr;
+    run_side_by_side(
+        true,
+        [&] {
+          for (int i = 0; i < ns.size(); ++i) {
+            const auto& n = ns.Get(i);
+            const size_t first_output =
+                operand_base_[base + static_cast<size_t>(i)] + static_cast<size_t>(n.input_size());
+            for (int k = 0; k < n.output_size(); ++k) {
+              if (n.output(k).empty()) continue;
+              v_.operands_[first_output + static_cast<size_t>(k)] = static_cast<ValueId>(v_.values_.size());
+              v_.values_.emplace_back();
+              SlotState state;
+              state.graph = g;
+              state.defined_at = i;
+              slot_state_.push_back(state);
+            }
+          }
+        },
+        [&] {
+          auto& index = v_.names_[static_cast<size_t>(g)];
+          ValueId next = first_id;
+          for (int i = 0; i < ns.size(); ++i) {
+            for (const std::string& o : ns.Get(i).output()) {
+              if (o.empty()) continue;
+              if (!index.try_emplace(std::string_view(o), next).second) {
+                repeated_node = i;
+                repeated_value = &o;
+                return;
+              }
+              ++next;
+            }
+          }
+        });
+    if (repeated_value) fail_redefined(g, repeated_node, *repeated_value);
   }
 
   // The value id of `name` when one of the kRecentProducers nodes before node i

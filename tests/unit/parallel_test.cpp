@@ -6,6 +6,7 @@
 // folding, a nested graph) and compare the reports byte for byte.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "test_support.h"
+#include "zonnx/errors.h"
 #include "zonnx/inspect.h"
 #include "zonnx/loader.h"
 #include "zonnx/model_view.h"
@@ -126,6 +128,57 @@ TEST(Parallel, LargeGraphReportsEqualOnOneThreadAndTwo) {
     EXPECT_GT(two.analysis.summary.mac_nnpa, 0u);
     // The If's branches are graphs of their own and read the chain's end.
     EXPECT_EQ(two.view.graphs().size(), 3u);
+  }
+}
+
+// A large graph's node outputs are defined on two threads. A name defined
+// twice must fail with the message one thread gives: the first repeat in node
+// order, naming the node that repeats it.
+std::string build_error(const std::string& path, bool parallel) {
+  ViewOptions options;
+  options.parallel = parallel;
+  try {
+    ModelView::build(load_model(path), options);
+  } catch (const ModelError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Parallel, ValueDefinedTwiceInALargeGraphFailsAsOnOneThread) {
+  struct Case {
+    const char* what;
+    std::function<void(onnx::GraphProto&)> change;
+    const char* value;
+    const char* node;
+  };
+  const std::vector<Case> cases = {
+      {"a late node repeats an early output",
+       [](onnx::GraphProto& g) {
+         g.mutable_node(20000)->set_output(0, "b3_tanh");
+         g.mutable_node(25000)->set_output(0, "b1_exp");  // later: not the one reported
+       },
+       "b3_tanh", "b1428_"},
+      {"a node output repeats an initializer",
+       [](onnx::GraphProto& g) { g.mutable_node(21001)->set_output(0, "W"); }, "W", "b1500_"},
+      {"a node repeats its own output",
+       [](onnx::GraphProto& g) {
+         onnx::NodeProto* n = g.mutable_node(22222);
+         n->add_output(n->output(0));
+       },
+       "b1587_", "b1587_"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    ModelBuilder b = large_model(2000);
+    c.change(*b.proto().mutable_graph());
+    const std::string path = b.save(test::temp_dir() + "/parallel_defined_twice.onnx");
+    const std::string one_thread = build_error(path, false);
+    const std::string two_threads = build_error(path, true);
+    EXPECT_EQ(one_thread, two_threads);
+    EXPECT_NE(two_threads.find("is defined more than once in graph main"), std::string::npos) << two_threads;
+    EXPECT_NE(two_threads.find(std::string("'") + c.value), std::string::npos) << two_threads;
+    EXPECT_NE(two_threads.find(std::string("again by node '") + c.node), std::string::npos) << two_threads;
   }
 }
 
