@@ -94,6 +94,10 @@ struct LoadOptions {
   // building libonnx's schema registry): run on a second thread while
   // protobuf parses a large structure, else after loading. May be empty.
   std::function<void()> beside_parse;
+  // About how long beside_parse takes, as the number of nodes protobuf parses
+  // in that time: a graph parsed in two parts leaves that many fewer nodes to
+  // the second thread, so that both threads finish together. 0: even halves.
+  uint64_t beside_parse_nodes = 0;
   // A large structure may be parsed on two threads (the same model either
   // way); beside_parse then also runs beside it. Off: one thread only.
   bool parallel = true;
@@ -120,6 +124,7 @@ struct LoadedModel {
   uint64_t elided_bytes = 0;         // their total size
   uint64_t parsed_bytes = 0;         // bytes handed to protobuf
   int parse_parts = 1;               // 2 when the main graph's nodes were parsed in two parts
+  uint64_t second_part_nodes = 0;    // of those, the nodes the second thread parsed
 
  private:
   std::shared_ptr<google::protobuf::Arena> arena_;

@@ -119,7 +119,8 @@ struct SplitSkeleton {
   std::vector<detail::SkeletonPiece> rest, later_nodes;
 };
 
-SplitSkeleton split_skeleton(detail::Skeleton& skeleton) {
+// `later_share`: the part of the node bytes given to the later nodes (0..0.5].
+SplitSkeleton split_skeleton(detail::Skeleton& skeleton, double later_share) {
   const detail::MainGraphLayout& graph = skeleton.main_graph;
   std::vector<uint64_t> starts;
   starts.reserve(skeleton.pieces.size());
@@ -128,21 +129,22 @@ SplitSkeleton split_skeleton(detail::Skeleton& skeleton) {
     starts.push_back(at);
     at += piece.length;
   }
-  // The later nodes start at the sampled node start nearest past the middle
-  // of the nodes' bytes (the last sample when there is none); the runs
-  // clipped to start there are the later nodes.
+  // The later nodes start at the sampled node start nearest past the cut
+  // (later_share of the nodes' bytes from the end; the last sample when there
+  // is none); the runs clipped to start there are the later nodes.
   uint64_t node_bytes = 0;
   for (const auto& run : graph.node_runs) node_bytes += run.end - run.begin;
-  uint64_t middle = graph.node_runs.back().end;
+  const auto first_bytes = static_cast<uint64_t>(static_cast<double>(node_bytes) * (1.0 - later_share));
+  uint64_t cut = graph.node_runs.back().end;
   uint64_t seen = 0;
   for (const auto& run : graph.node_runs) {
-    if (seen + (run.end - run.begin) >= node_bytes / 2) {
-      middle = run.begin + (node_bytes / 2 - seen);
+    if (seen + (run.end - run.begin) >= first_bytes) {
+      cut = run.begin + (first_bytes - seen);
       break;
     }
     seen += run.end - run.begin;
   }
-  auto sample = std::lower_bound(graph.node_samples.begin(), graph.node_samples.end(), middle);
+  auto sample = std::lower_bound(graph.node_samples.begin(), graph.node_samples.end(), cut);
   const uint64_t split_at = sample == graph.node_samples.end() ? graph.node_samples.back() : *sample;
   std::vector<detail::MainGraphLayout::Span> later;
   uint64_t later_bytes = 0;
@@ -182,7 +184,7 @@ bool parse_pieces(const std::vector<detail::SkeletonPiece>& pieces, const std::s
 // safely from several threads, so joining them moves pointers only. Returns
 // the number of parts, 0 when protobuf rejected one.
 int parse_skeleton(detail::Skeleton& skeleton, const uint8_t* file, int recursion_limit,
-                   const LoadOptions& options, onnx::ModelProto& model) {
+                   const LoadOptions& options, onnx::ModelProto& model, uint64_t& second_part_nodes) {
   const bool large = skeleton.size >= kBesideParseBytes;
   const bool split = options.parallel && large && skeleton.main_graph.node_count >= kSplitParseNodes;
   if (!split) {
@@ -196,7 +198,11 @@ int parse_skeleton(detail::Skeleton& skeleton, const uint8_t* file, int recursio
       parse();
     return parsed ? 1 : 0;
   }
-  const SplitSkeleton parts = split_skeleton(skeleton);
+  // The second thread runs beside_parse first: it gets that much less to parse.
+  const double node_count = static_cast<double>(skeleton.main_graph.node_count);
+  const double later_share =
+      std::clamp(0.5 - static_cast<double>(options.beside_parse_nodes) / (2.0 * node_count), 0.05, 0.5);
+  const SplitSkeleton parts = split_skeleton(skeleton, later_share);
   auto* later = gp::Arena::CreateMessage<onnx::GraphProto>(model.GetArena());
   bool rest_parsed = false, later_parsed = false;
   run_side_by_side(
@@ -208,6 +214,7 @@ int parse_skeleton(detail::Skeleton& skeleton, const uint8_t* file, int recursio
   if (!rest_parsed || !later_parsed) return 0;
   auto& nodes = *model.mutable_graph()->mutable_node();
   const int count = later->node_size();
+  second_part_nodes = static_cast<uint64_t>(count);
   std::vector<onnx::NodeProto*> moved(static_cast<size_t>(count));
   later->mutable_node()->UnsafeArenaExtractSubrange(0, count, moved.data());
   nodes.Reserve(nodes.size() + count);
@@ -234,7 +241,7 @@ LoadedModel parse_model(std::shared_ptr<MappedFile> file, const std::string& nam
   model.elided_bytes = skeleton.elided_bytes;
   model.parsed_bytes = skeleton.size;
   model.parse_parts = parse_skeleton(skeleton, file->data(), limits.max_message_depth + kRecursionMargin,
-                                     options, model.proto());
+                                     options, model.proto(), model.second_part_nodes);
   if (model.parse_parts == 0)
     throw ModelError(name, "not an ONNX model: protobuf rejected the model structure");
   // Any byte string of valid wire format parses as some ModelProto; a model
@@ -290,6 +297,7 @@ LoadedModel::LoadedModel(LoadedModel&& other) noexcept
       elided_bytes(other.elided_bytes),
       parsed_bytes(other.parsed_bytes),
       parse_parts(other.parse_parts),
+      second_part_nodes(other.second_part_nodes),
       arena_(other.arena_),  // shared, not moved: other.proto() stays valid
       proto_(other.proto_) {}
 
@@ -300,6 +308,7 @@ LoadedModel::LoadedModel(const LoadedModel& other)
       elided_bytes(other.elided_bytes),
       parsed_bytes(other.parsed_bytes),
       parse_parts(other.parse_parts),
+      second_part_nodes(other.second_part_nodes),
       arena_(new_arena()),
       proto_(gp::Arena::CreateMessage<onnx::ModelProto>(arena_.get())) {
   proto_->CopyFrom(*other.proto_);
@@ -312,6 +321,7 @@ LoadedModel& LoadedModel::operator=(LoadedModel&& other) noexcept {
   elided_bytes = other.elided_bytes;
   parsed_bytes = other.parsed_bytes;
   parse_parts = other.parse_parts;
+  second_part_nodes = other.second_part_nodes;
   arena_ = other.arena_;
   proto_ = other.proto_;
   return *this;

@@ -2,6 +2,7 @@
 
 #include <onnx/defs/schema.h>
 
+#include <atomic>
 #include <iterator>
 #include <mutex>
 #include <sstream>
@@ -584,6 +585,7 @@ void raise_onnx_domain_range() {
 }
 
 std::once_flag g_once;
+std::atomic<bool> g_ready{false};
 // Why a row could not be built (parallel to kOps; empty when the table is sound).
 std::vector<std::string> g_row_errors;
 
@@ -601,11 +603,14 @@ void register_all() {
       g_row_errors[i] = e.what();
     }
   }
+  g_ready = true;
 }
 
 }  // namespace
 
 void ensure_onnx_schemas_past_17() { std::call_once(g_once, register_all); }
+
+bool onnx_schemas_past_17_ready() { return g_ready; }
 
 std::vector<RegisteredSchema> onnx_schemas_past_17() {
   ensure_onnx_schemas_past_17();

@@ -21,6 +21,8 @@ constexpr int kMaxKnownOnnxOpset = 27;
 // Registers the schemas once (thread-safe; later calls return immediately).
 // Must run before any libonnx checker or inference call on an opset 18+ model.
 void ensure_onnx_schemas_past_17();
+// True once ensure_onnx_schemas_past_17() has registered them.
+bool onnx_schemas_past_17_ready();
 
 struct RegisteredSchema {
   std::string op;

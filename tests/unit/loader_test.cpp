@@ -342,6 +342,36 @@ TEST(Loader, LargeGraphParsedInTwoPartsIsTheSameModel) {
   }
 }
 
+// When beside_parse has work to do (the CLI builds libonnx's schema registry
+// there), the second thread, which runs it first, gets fewer of the nodes; the
+// model is the same wherever the cut falls.
+TEST(Loader, TwoPartParseLeavesLessToTheThreadThatRunsBesideParse) {
+  const std::string bytes = interleaved_model(1);
+  LoadOptions one_thread;
+  one_thread.parallel = false;
+  const LoadedModel whole = load_model_from_bytes(bytes, "interleaved.onnx", one_thread);
+  const auto total = static_cast<uint64_t>(whole.proto().graph().node_size());
+  // Later share: 0.5 - beside_parse_nodes / (2 * nodes), at least 5 %.
+  const struct {
+    uint64_t beside_parse_nodes;
+    double later_share;
+  } cases[] = {{0, 0.5}, {24000, 0.3}, {uint64_t{1} << 40, 0.05}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.beside_parse_nodes);
+    LoadOptions options;
+    int ran = 0;
+    options.beside_parse = [&] { ++ran; };
+    options.beside_parse_nodes = c.beside_parse_nodes;
+    const LoadedModel split = load_model_from_bytes(bytes, "interleaved.onnx", options);
+    EXPECT_EQ(ran, 1);
+    ASSERT_EQ(split.parse_parts, 2);
+    // The cut is at a sampled node (every 256th): within a few hundred nodes of the share.
+    const double expected = c.later_share * static_cast<double>(total);
+    EXPECT_NEAR(static_cast<double>(split.second_part_nodes), expected, 600.0);
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(split.proto(), whole.proto()));
+  }
+}
+
 TEST(Loader, NothingElidedWhenLimitIsLarge) {
   LoadOptions options;
   options.limits.inline_payload_bytes = uint64_t{1} << 40;
