@@ -142,17 +142,24 @@ double plausible_share(const std::vector<uint64_t>& words, int32_t type) {
 
 // The payload the check reads: raw_data only (inline or left in the map).
 // Typed fields are written by protobuf, which fixes their byte order itself.
-std::optional<std::string_view> raw_payload(const LoadedModel& model, const TensorProto& t) {
+struct RawPayload {
+  std::string_view bytes;
+  std::optional<uint64_t> file_offset;  // where the bytes start in the model file, when left in it
+};
+
+std::optional<RawPayload> raw_payload(const LoadedModel& model, const TensorProto& t) {
   if (t.data_location() == TensorProto::EXTERNAL) return std::nullopt;
   const std::vector<PayloadRef> refs = elided_payloads(t);
   if (refs.empty()) {
     if (!t.has_raw_data()) return std::nullopt;
-    return std::string_view(t.raw_data());
+    return RawPayload{t.raw_data(), std::nullopt};
   }
   // One elided raw_data field and nothing else: the fix can replace it exactly.
   if (refs.size() != 1 || refs.front().field != TensorProto::kRawDataFieldNumber || t.has_raw_data())
     return std::nullopt;
-  return tensor_raw_bytes(model, t);
+  const std::optional<std::string_view> bytes = tensor_raw_bytes(model, t);
+  if (!bytes) return std::nullopt;
+  return RawPayload{*bytes, refs.front().offset};
 }
 
 template <typename F>
@@ -207,10 +214,10 @@ ByteOrderTensor assess(const LoadedModel& model, const TensorProto& tensor, cons
   const std::optional<int64_t> count = view::element_count(tensor);
   if (!count) return r;
   r.elements = static_cast<uint64_t>(*count);
-  const std::optional<std::string_view> bytes = raw_payload(model, tensor);
+  const std::optional<RawPayload> payload = raw_payload(model, tensor);
   // A payload of the wrong length is a different problem (the view reports it): no verdict.
-  if (!bytes || r.elements == 0 || bytes->size() / static_cast<uint64_t>(size) != r.elements ||
-      bytes->size() % static_cast<uint64_t>(size) != 0)
+  if (!payload || r.elements == 0 || payload->bytes.size() / static_cast<uint64_t>(size) != r.elements ||
+      payload->bytes.size() % static_cast<uint64_t>(size) != 0)
     return r;
 
   // Sample in a few contiguous runs spread over the tensor, not element by
@@ -221,15 +228,12 @@ ByteOrderTensor assess(const LoadedModel& model, const TensorProto& tensor, cons
   constexpr uint64_t kRuns = 16;
   const uint64_t runs = n <= samples ? 1 : kRuns;  // small tensors are read whole
   const uint64_t per_run = samples / runs;
-  const auto* data = reinterpret_cast<const unsigned char*>(bytes->data());
+  const auto* data = reinterpret_cast<const unsigned char*>(payload->bytes.data());
   const auto element_bytes = static_cast<uint64_t>(size);
   // A payload left in a large file is read run by run with pread rather than
   // through the map (see MappedFile::read_into).
   const MappedFile* file = model.file.get();
-  const auto address = reinterpret_cast<uintptr_t>(data);
-  const bool read_from_file = file != nullptr && file->fd() >= 0 && file->size() > 0 &&
-                              address >= reinterpret_cast<uintptr_t>(file->data()) &&
-                              address - reinterpret_cast<uintptr_t>(file->data()) < file->size();
+  const bool read_from_file = payload->file_offset && file != nullptr && file->fd() >= 0;
   std::vector<unsigned char> run_bytes;
   std::vector<uint64_t> stored, swapped;
   stored.reserve(samples);
@@ -240,7 +244,7 @@ ByteOrderTensor assess(const LoadedModel& model, const TensorProto& tensor, cons
     const unsigned char* run_data = data + first * element_bytes;
     if (read_from_file) {
       run_bytes.resize(per_run * element_bytes);
-      file->read_into(static_cast<uint64_t>(run_data - file->data()), run_bytes.size(), run_bytes.data());
+      file->read_into(*payload->file_offset + first * element_bytes, run_bytes.size(), run_bytes.data());
       run_data = run_bytes.data();
     }
     for (uint64_t i = 0; i < per_run; ++i) {
