@@ -446,15 +446,21 @@ class ModelViewBuilder {
   ValueId slot(int g, const std::string& name) {
     auto& index = v_.names_[static_cast<size_t>(g)];
     auto [it, fresh] = index.try_emplace(std::string_view(name), static_cast<ValueId>(v_.values_.size()));
-    if (fresh) {
-      ModelView::ValueSlot s;
-      s.outer = lookup(v_.graphs_[static_cast<size_t>(g)].parent, name);
-      v_.values_.push_back(std::move(s));
-      SlotState state;
-      state.graph = g;
-      slot_state_.push_back(state);
-    }
+    if (fresh) add_slot(g, lookup(v_.graphs_[static_cast<size_t>(g)].parent, name));
     return it->second;
+  }
+
+  // Appends a value slot of graph g (the index entry is the caller's).
+  ValueId add_slot(int g, ValueId outer, int64_t defined_at = kNotDefined) {
+    const auto id = static_cast<ValueId>(v_.values_.size());
+    ModelView::ValueSlot s;
+    s.outer = outer;
+    v_.values_.push_back(s);
+    SlotState state;
+    state.graph = g;
+    state.defined_at = defined_at;
+    slot_state_.push_back(state);
+    return id;
   }
 
   // The slot validate_structure made for `name` in graph g, kNoValue if none.
@@ -696,12 +702,8 @@ class ModelViewBuilder {
                 operand_base_[base + static_cast<size_t>(i)] + static_cast<size_t>(n.input_size());
             for (int k = 0; k < n.output_size(); ++k) {
               if (n.output(k).empty()) continue;
-              v_.operands_[first_output + static_cast<size_t>(k)] = static_cast<ValueId>(v_.values_.size());
-              v_.values_.emplace_back();
-              SlotState state;
-              state.graph = g;
-              state.defined_at = i;
-              slot_state_.push_back(state);
+              v_.operands_[first_output + static_cast<size_t>(k)] =
+                  add_slot(g, kNoValue, i);  // root graph: no outer
             }
           }
         },
