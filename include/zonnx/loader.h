@@ -88,8 +88,101 @@ std::optional<std::vector<int64_t>> decode_packed_varints(std::string_view bytes
 // strings; nullopt when malformed. The views point into `bytes`.
 std::optional<std::vector<std::string_view>> decode_string_data(std::string_view bytes);
 
+// A main-graph node decoded by the loader straight from the mapped file
+// (LoadOptions::compact_main_nodes), instead of a NodeProto: ~70 bytes and no
+// allocation per node where protobuf needs ~470 and a dozen (docs/performance.md).
+struct CompactNode {
+  std::string_view name, op_type, domain;
+  const std::string_view* operands = nullptr;  // input_count inputs, then output_count outputs
+  uint32_t input_count = 0;
+  uint32_t output_count = 0;
+  // The node as protobuf parsed it, when it has attributes or any field
+  // besides its names, op and domain; the views above then point into it.
+  const onnx::NodeProto* proto = nullptr;
+};
+
+struct CompactNodes {
+  std::vector<CompactNode> nodes;  // the main graph's nodes, in order
+  std::vector<std::string_view> operands;
+  std::shared_ptr<const void> keep_alive;  // what the views and protos point into
+  struct Source;                           // the node fields' bytes, for LoadedModel::materialize_main_nodes
+  std::shared_ptr<const Source> source;
+};
+
+// A node's names, op, domain and attributes, read from its NodeProto or its
+// compact record alike (the same answers either way).
+class NodeFields {
+ public:
+  NodeFields() = default;
+  explicit NodeFields(const onnx::NodeProto& proto) : proto_(&proto) {}
+  explicit NodeFields(const CompactNode& node) : compact_(&node), proto_(node.proto) {}
+
+  class Names;  // input() and output(): the names iterated as string views
+  std::string_view name() const { return compact_ ? compact_->name : std::string_view(proto_->name()); }
+  std::string_view op_type() const {
+    return compact_ ? compact_->op_type : std::string_view(proto_->op_type());
+  }
+  std::string_view domain() const { return compact_ ? compact_->domain : std::string_view(proto_->domain()); }
+  int input_size() const { return compact_ ? static_cast<int>(compact_->input_count) : proto_->input_size(); }
+  int output_size() const {
+    return compact_ ? static_cast<int>(compact_->output_count) : proto_->output_size();
+  }
+  std::string_view input(int i) const {
+    return compact_ ? compact_->operands[i] : std::string_view(proto_->input(i));
+  }
+  std::string_view output(int i) const {
+    return compact_ ? compact_->operands[compact_->input_count + static_cast<uint32_t>(i)]
+                    : std::string_view(proto_->output(i));
+  }
+  Names input() const;
+  Names output() const;
+  int attribute_size() const { return proto_ ? proto_->attribute_size() : 0; }
+  const google::protobuf::RepeatedPtrField<onnx::AttributeProto>& attribute() const;
+  // The parsed node; null for a compact node without attributes.
+  const onnx::NodeProto* proto() const { return proto_; }
+  bool empty() const { return !compact_ && !proto_; }
+
+ private:
+  const CompactNode* compact_ = nullptr;
+  const onnx::NodeProto* proto_ = nullptr;
+};
+
+// Holds a copy of the fields, so iterating `nodes.Get(i).input()` is safe.
+class NodeFields::Names {
+ public:
+  class iterator {
+   public:
+    iterator(const NodeFields* node, int i, bool inputs) : node_(node), i_(i), inputs_(inputs) {}
+    std::string_view operator*() const { return inputs_ ? node_->input(i_) : node_->output(i_); }
+    iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator!=(const iterator& other) const { return i_ != other.i_; }
+
+   private:
+    const NodeFields* node_;
+    int i_;
+    bool inputs_;
+  };
+  Names(const NodeFields& node, bool inputs) : node_(node), inputs_(inputs) {}
+  iterator begin() const { return {&node_, 0, inputs_}; }
+  iterator end() const { return {&node_, inputs_ ? node_.input_size() : node_.output_size(), inputs_}; }
+
+ private:
+  NodeFields node_;
+  bool inputs_;
+};
+
+inline NodeFields::Names NodeFields::input() const { return Names(*this, true); }
+inline NodeFields::Names NodeFields::output() const { return Names(*this, false); }
+
 struct LoadOptions {
   Limits limits;
+  // Decode the main graph's nodes into compact records (LoadedModel::compact_nodes)
+  // instead of NodeProtos, when the file has one main graph. For readers of
+  // the model view; libonnx and convert need materialize_main_nodes() first.
+  bool compact_main_nodes = false;
   // Work the caller needs next and that does not touch the model (e.g.
   // building libonnx's schema registry): run on a second thread while
   // protobuf parses a large structure, else after loading. May be empty.
@@ -125,6 +218,19 @@ struct LoadedModel {
   uint64_t parsed_bytes = 0;         // bytes handed to protobuf
   int parse_parts = 1;               // 2 when the main graph's nodes were parsed in two parts
   uint64_t second_part_nodes = 0;    // of those, the nodes the second thread parsed
+  // Set when the loader decoded the main graph's nodes itself
+  // (LoadOptions::compact_main_nodes): they are these records, and
+  // proto().graph().node() stays empty until materialize_main_nodes().
+  std::shared_ptr<const CompactNodes> compact_nodes;
+  // Parses the compact nodes into proto().graph().node() (once), for code that
+  // reads the proto (libonnx's inference). The compact records stay valid.
+  // Throws ModelError when protobuf rejects them.
+  void materialize_main_nodes();
+  // materialize_main_nodes(), then forgets the compact records.
+  void use_parsed_main_nodes() {
+    materialize_main_nodes();
+    compact_nodes.reset();
+  }
 
  private:
   std::shared_ptr<google::protobuf::Arena> arena_;

@@ -83,7 +83,9 @@ class NodeIndexList {
 struct NodeInfo {
   size_t index = 0;  // position in ModelView::nodes()
   int graph = 0;     // index into ModelView::graphs()
-  const onnx::NodeProto* proto = nullptr;
+  // The node's names and attributes, from its NodeProto or, for the main graph
+  // of a model loaded with compact nodes, its compact record.
+  NodeFields fields;
   uint32_t first_operand = 0;  // inputs, then outputs, in ModelView's operand table
   uint32_t input_count = 0;
   uint32_t output_count = 0;
@@ -94,11 +96,17 @@ struct NodeInfo {
   uint32_t op_id = 0;            // index into ModelView::op_types(): same domain and op_type, same id
   bool onnx = false;             // domain is ai.onnx
   // The view's copy of the op name (ModelView::op_types()), so that passes over
-  // every node do not read each node's proto for it; null outside a view.
+  // every node do not read each node's proto for it.
   const std::string* shared_op_type = nullptr;
 
-  const std::string& op_type() const { return shared_op_type ? *shared_op_type : proto->op_type(); }
-  const std::string& name() const { return proto->name(); }
+  const std::string& op_type() const { return *shared_op_type; }
+  std::string_view name() const { return fields.name(); }
+  std::string_view domain_as_written() const { return fields.domain(); }  // "" for the default domain
+  std::string_view input_name(int i) const { return fields.input(i); }
+  std::string_view output_name(int i) const { return fields.output(i); }
+  const google::protobuf::RepeatedPtrField<onnx::AttributeProto>& attributes() const {
+    return fields.attribute();
+  }
   bool is_onnx() const { return onnx; }
 };
 

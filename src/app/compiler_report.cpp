@@ -201,7 +201,7 @@ ReportComparison compare_with_compiler(const ModelView& view, const Analysis& an
     const std::string op = mlir_op_name(node);
     ++zonnx_all[op];
     if (v->placement != Placement::Nnpa) ++zonnx_cpu[op];
-    if (!in_function_body(view, node)) by_name[node.name()].push_back(node.index);
+    if (!in_function_body(view, node)) by_name[std::string(node.name())].push_back(node.index);
   }
 
   std::set<size_t> reported;  // one disagreement per node, however many lines name it

@@ -52,6 +52,9 @@ bool any_gate_failed(const std::vector<GateResult>& results) {
 
 Inspection inspect_model(const std::string& path, const InspectOptions& options) {
   LoadOptions load = options.load;
+  // The view and the reports read nodes through NodeFields: the loader may keep
+  // the main graph's nodes as compact records (libonnx gets protos on demand).
+  load.compact_main_nodes = true;
   // The view builds libonnx's schema registry first; a large model's parse hides it.
   if (options.view.parallel && !load.beside_parse) {
     load.beside_parse = [] { view::ensure_onnx_schemas_past_17(); };

@@ -64,7 +64,7 @@ PlacementConfigFormat parse_placement_config_format(std::string_view s) {
 std::string mlir_op_name(const NodeInfo& node) {
   const std::string& op = node.op_type();
   if (!node.is_onnx()) return node.domain + "." + op;
-  const int outputs = node.proto->output_size();
+  const int outputs = static_cast<int>(node.output_count);
   if (op == "MaxPool" && outputs == 1) return "onnx.MaxPoolSingleOut";
   if (op == "BatchNormalization" && outputs == 1) return "onnx.BatchNormalizationInferenceMode";
   return "onnx." + op + version_suffix(op, node.since_version);

@@ -101,7 +101,8 @@ class Converter {
   Converter(const ModelView& view, onnx::ModelProto& work, ConvertResult& result)
       : view_(view), work_(work), result_(result) {
     std::unordered_map<const NodeProto*, size_t> index;
-    for (const auto& n : view.nodes()) index[n.proto] = n.index;
+    for (const auto& n : view.nodes())
+      index[n.fields.proto()] = n.index;  // a view of protos: convert loads no compact nodes
     const auto& vp = view.model().proto();
     std::unordered_map<const NodeProto*, size_t> paired;
     pair_nodes(vp.graph().node(), *work.mutable_graph()->mutable_node(), index, paired);

@@ -219,7 +219,7 @@ Json reason_json(const Reason& r) {
 }
 
 Json node_json(const ModelView& view, const NodeInfo& node, const NodeVerdict* verdict) {
-  const onnx::NodeProto& proto = *node.proto;
+  const NodeFields& proto = node.fields;
   const auto& graphs = view.graphs();
   const bool graph_known = node.graph >= 0 && static_cast<size_t>(node.graph) < graphs.size();
   Json n = Json::object();
@@ -242,13 +242,13 @@ Json node_json(const ModelView& view, const NodeInfo& node, const NodeVerdict* v
   n["notes"] = std::move(notes);
   Json inputs = Json::array();
   for (int i = 0; i < proto.input_size(); ++i) {
-    const std::string& name = proto.input(i);
+    const std::string name(proto.input(i));
     inputs.push_back(value_json(name, name.empty() ? nullptr : view.input_type(node, i)));
   }
   n["inputs"] = std::move(inputs);
   Json outputs = Json::array();
   for (int i = 0; i < proto.output_size(); ++i) {
-    const std::string& name = proto.output(i);
+    const std::string name(proto.output(i));
     outputs.push_back(value_json(name, name.empty() ? nullptr : view.output_type(node, i)));
   }
   n["outputs"] = std::move(outputs);
@@ -311,7 +311,7 @@ class NodeText {
   // indented by `indent` more spaces (the node's place in the "nodes" array),
   // or node_json(...).dump() when one line.
   void write(const ModelView& view, const NodeInfo& node, const NodeVerdict* verdict, int indent) {
-    const onnx::NodeProto& proto = *node.proto;
+    const NodeFields& proto = node.fields;
     const auto& graphs = view.graphs();
     const bool graph_known = node.graph >= 0 && static_cast<size_t>(node.graph) < graphs.size();
     const int in = indent + 2;
@@ -358,9 +358,9 @@ class NodeText {
       out_ += "[]";
     }
     key(in, "inputs");
-    values(view, node, in, proto.input(), true);
+    values(view, node, in, proto, true);
     key(in, "outputs");
-    values(view, node, in, proto.output(), false);
+    values(view, node, in, proto, false);
     close(indent, '}');
   }
 
@@ -392,16 +392,17 @@ class NodeText {
   }
 
   // value_json of each operand, as an array at `indent`.
-  void values(const ModelView& view, const NodeInfo& node, int indent,
-              const google::protobuf::RepeatedPtrField<std::string>& names, bool inputs) {
-    if (names.empty()) {
+  void values(const ModelView& view, const NodeInfo& node, int indent, const NodeFields& fields,
+              bool inputs) {
+    const int count = inputs ? fields.input_size() : fields.output_size();
+    if (count == 0) {
       out_ += "[]";
       return;
     }
     const int at = indent + 2, field = indent + 4;
     out_ += '[';
-    for (int i = 0; i < names.size(); ++i) {
-      const std::string& name = names.Get(i);
+    for (int i = 0; i < count; ++i) {
+      const std::string_view name = inputs ? fields.input(i) : fields.output(i);
       const ValueType* type =
           name.empty() ? nullptr : (inputs ? view.input_type(node, i) : view.output_type(node, i));
       item(at, i == 0);

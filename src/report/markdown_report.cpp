@@ -80,7 +80,7 @@ std::string heading(int level, std::string_view text) {
 }
 
 std::string node_label(const NodeInfo& node) {
-  return node.name().empty() ? fmt::format("#{}", node.index) : node.name();
+  return node.name().empty() ? fmt::format("#{}", node.index) : std::string(node.name());
 }
 
 std::string graph_of(const ModelView& view, const NodeInfo& node) {

@@ -62,13 +62,13 @@ std::string fingerprint(std::string_view key) {
 std::vector<std::string> node_identities(const ModelView& view) {
   std::map<std::pair<int, std::string>, int> names;
   for (const NodeInfo& node : view.nodes())
-    if (!node.name().empty()) ++names[{node.graph, node.name()}];
+    if (!node.name().empty()) ++names[{node.graph, std::string(node.name())}];
   std::map<std::tuple<int, std::string, std::string>, int> positions;
   std::vector<std::string> ids;
   ids.reserve(view.nodes().size());
   for (const NodeInfo& node : view.nodes()) {
-    if (!node.name().empty() && names[{node.graph, node.name()}] == 1) {
-      ids.push_back("name:" + node.name());
+    if (!node.name().empty() && names[{node.graph, std::string(node.name())}] == 1) {
+      ids.push_back("name:" + std::string(node.name()));
     } else {
       int k = positions[{node.graph, node.domain, node.op_type()}]++;
       ids.push_back(fmt::format("op:{}::{}#{}", node.domain, node.op_type(), k));
@@ -152,7 +152,8 @@ nlohmann::ordered_json sarif_run(const ModelView& view, const Analysis& analysis
                         : heavy.count({node.domain, node.op_type()}) ? "warning"
                                                                      : "note";
     const std::string graph = graph_path(view, node);
-    const std::string shown_name = node.name().empty() ? fmt::format("#{}", node.index) : node.name();
+    const std::string shown_name =
+        node.name().empty() ? fmt::format("#{}", node.index) : std::string(node.name());
     std::string text = fmt::format("{} node '{}' {}: {}", node.op_type(), shown_name,
                                    unsupported ? "would not compile" : "runs on the CPU", reason.message);
     if (!reason.hint.empty()) text += fmt::format(" Fix: {}", reason.hint);

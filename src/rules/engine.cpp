@@ -292,8 +292,10 @@ void judge_nodes(const ModelView& view, const AnalysisOptions& options, const Su
     Findings findings;
     auto& cached = facts_by_op[node.op_id];
     if (!cached || (!functions.empty() &&
-                    cached->local_function != (functions.count({node.proto->domain(), node.op_type()}) > 0)))
-      cached = op_facts(view.op_types()[node.op_id], tables, versions, functions, node.proto->domain());
+                    cached->local_function !=
+                        (functions.count({std::string(node.domain_as_written()), node.op_type()}) > 0)))
+      cached = op_facts(view.op_types()[node.op_id], tables, versions, functions,
+                        std::string(node.domain_as_written()));
     const OpFacts& facts = *cached;
     if (facts.local_function) {
       verdict.placement = Placement::Cpu;
@@ -301,7 +303,7 @@ void judge_nodes(const ModelView& view, const AnalysisOptions& options, const Su
       verdict.notes.push_back(
           fmt::format("calls model-local function {}; onnx-mlir inlines it, its nodes are "
                       "listed under graph function:{}:{}",
-                      node.op_type(), node.proto->domain(), node.op_type()));
+                      node.op_type(), node.domain_as_written(), node.op_type()));
       continue;
     }
     check_compiles(node, tables, facts, findings);

@@ -109,7 +109,7 @@ void apply_neighbour_rules(const ModelView& view, March march, std::vector<NodeV
     } else if (op == "LeakyRelu" && march == March::Z16 && v.placement == Placement::Cpu &&
                v.reasons.size() == 1 && v.reasons[0].rule == "nnpa.level") {
       const auto* alpha_attr = [&]() -> const onnx::AttributeProto* {
-        for (const auto& a : node.proto->attribute())
+        for (const auto& a : node.attributes())
           if (a.name() == "alpha") return &a;
         return nullptr;
       }();

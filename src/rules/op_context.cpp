@@ -13,9 +13,8 @@ int64_t max_dim_size(March march, int dim, int rank) {
   return kZ17[e - 1];
 }
 
-const std::string& OpContext::input_name(int i) const {
-  static const std::string kNone;
-  return i >= 0 && i < node_.proto->input_size() ? node_.proto->input(i) : kNone;
+std::string OpContext::input_name(int i) const {
+  return i >= 0 && i < static_cast<int>(node_.input_count) ? std::string(node_.input_name(i)) : std::string();
 }
 
 // The view's operand table answers without reading the node's proto (an
@@ -44,7 +43,7 @@ size_t OpContext::producer_of_input(int i) const { return view_.input_producer(n
 
 const onnx::AttributeProto* OpContext::attr(std::string_view name) const {
   if (node_.attribute_count == 0) return nullptr;
-  for (const auto& a : node_.proto->attribute())
+  for (const auto& a : node_.attributes())
     if (a.name() == name) return &a;
   return nullptr;
 }
@@ -105,7 +104,7 @@ std::string dims_text(const ValueType* t) {
 bool check_operand_type(const OpContext& ctx, int i, Findings& out, bool check_rank) {
   const ValueType* t = ctx.input(i);
   // The name is read from the node only for a message (not on every passing check).
-  auto name = [&]() -> const std::string& { return ctx.input_name(i); };
+  auto name = [&]() { return ctx.input_name(i); };
   if (!t || t->kind == ValueType::Kind::Unknown || t->elem_type == 0) {
     out.fail("nnpa.shape-unknown",
              "The type of input " + std::to_string(i) + " ('" + name() + "') is unknown.",

@@ -28,14 +28,13 @@ class OpContext {
 
   const ModelView& view() const { return view_; }
   const NodeInfo& node() const { return node_; }
-  const onnx::NodeProto& proto() const { return *node_.proto; }
   March march() const { return march_; }
   int model_opset() const { return static_cast<int>(node_.domain_opset); }
 
   int input_count() const { return static_cast<int>(node_.input_count); }
   bool has_input(int i) const;  // present and not the empty "absent optional" name
   // "" when the node has no input `i` (malformed nodes are normal input).
-  const std::string& input_name(int i) const;
+  std::string input_name(int i) const;  // "" when absent; read only for messages
   const ValueType* input(int i) const;  // null when absent or unknown
   const ValueType* output(int i) const;
   bool input_is_constant(int i) const;

@@ -719,7 +719,7 @@ void check_pool_common(const OpContext& ctx, Findings& out) {
 }
 
 void check_max_pool(const OpContext& ctx, Findings& out) {
-  if (ctx.proto().output_size() > 1 && !ctx.proto().output(1).empty()) {
+  if (ctx.node().output_count > 1 && !ctx.node().output_name(1).empty()) {
     out.fail("maxpool.indices",
              "MaxPool with an Indices output has no NNPA lowering (only MaxPoolSingleOut).",
              {{"outputs", "2"}});
@@ -953,7 +953,7 @@ void check_batch_norm(const OpContext& ctx, Findings& out) {
     return;
   }
   if (ctx.attr_int("training_mode", 0) != 0 ||
-      (ctx.proto().output_size() > 1 && !ctx.proto().output(1).empty())) {
+      (ctx.node().output_count > 1 && !ctx.node().output_name(1).empty())) {
     out.fail("batchnorm.training", "Only inference-mode BatchNormalization (one output) is lowered to NNPA.");
   }
 }

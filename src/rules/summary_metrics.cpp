@@ -62,13 +62,13 @@ std::optional<uint64_t> dim(const ValueType* t, size_t i) {
 }
 
 int64_t int_attr(const NodeInfo& node, const std::string& name, int64_t fallback) {
-  for (const auto& a : node.proto->attribute())
+  for (const auto& a : node.attributes())
     if (a.name() == name) return a.i();
   return fallback;
 }
 
 std::optional<uint64_t> kernel_size(const NodeInfo& node) {
-  for (const auto& a : node.proto->attribute()) {
+  for (const auto& a : node.attributes()) {
     if (a.name() != "kernel_shape") continue;
     uint64_t p = 1;
     for (int64_t k : a.ints()) {
@@ -152,7 +152,7 @@ std::vector<bool> compile_time_nodes(const ModelView& view, const std::vector<No
   for (const NodeInfo& node : nodes) {
     if (node.index < verdicts.size() && !verdicts[node.index].counted) {
       // Not executed: a Constant or a folded node, unless it calls a local function.
-      constant[node.index] = functions.count({node.proto->domain(), node.op_type()}) == 0;
+      constant[node.index] = functions.count({std::string(node.domain_as_written()), node.op_type()}) == 0;
       continue;
     }
     if (std::string_view(view.op_name(node)).substr(0, 6) == "Random") continue;
@@ -192,7 +192,7 @@ void add_flow(const ModelView& view, const std::vector<NodeVerdict>& verdicts, S
         if (declared != kNoValue) stuck.insert(fmt::format("g{}", declared));
       } else if (p < nodes.size() && counted(p) && !compile_time[p]) {
         if (!on_nnpa(p))
-          stuck.insert(fmt::format("n{}:{}", p, node.proto->input(k)));  // rare: read the name here
+          stuck.insert(fmt::format("n{}:{}", p, node.input_name(k)));  // rare: read the name here
         else if (nodes[p].graph == node.graph)
           parent[find_root(parent, p)] = find_root(parent, node.index);
       }

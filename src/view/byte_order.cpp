@@ -166,23 +166,25 @@ template <typename F>
 void walk_graph(const onnx::GraphProto& g, const std::string& path, const F& f);
 
 template <typename F>
+void walk_node(const onnx::NodeProto& n, int pos, const std::string& path, const F& f) {
+  if (n.attribute_size() == 0) return;  // most nodes: no tensor, no subgraph (and no string reads)
+  const bool onnx_domain = n.domain().empty() || n.domain() == "ai.onnx";
+  if (onnx_domain && n.op_type() == "Constant" && n.output_size() >= 1) {
+    for (const auto& a : n.attribute())
+      if (a.name() == "value" && a.has_t()) f(a.t(), path, "constant", n.output(0));
+  }
+  const std::string who = n.name().empty() ? "#" + std::to_string(pos) : n.name();
+  for (const auto& a : n.attribute()) {
+    if (a.has_g()) walk_graph(a.g(), path + "/" + who + "." + a.name(), f);
+    for (int k = 0; k < a.graphs_size(); ++k)
+      walk_graph(a.graphs(k), path + "/" + who + "." + a.name() + "[" + std::to_string(k) + "]", f);
+  }
+}
+
+template <typename F>
 void walk_nodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes, const std::string& path,
                 const F& f) {
-  for (int pos = 0; pos < nodes.size(); ++pos) {
-    const onnx::NodeProto& n = nodes.Get(pos);
-    if (n.attribute_size() == 0) continue;  // most nodes: no tensor, no subgraph (and no string reads)
-    const bool onnx_domain = n.domain().empty() || n.domain() == "ai.onnx";
-    if (onnx_domain && n.op_type() == "Constant" && n.output_size() >= 1) {
-      for (const auto& a : n.attribute())
-        if (a.name() == "value" && a.has_t()) f(a.t(), path, "constant", n.output(0));
-    }
-    const std::string who = n.name().empty() ? "#" + std::to_string(pos) : n.name();
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) walk_graph(a.g(), path + "/" + who + "." + a.name(), f);
-      for (int k = 0; k < a.graphs_size(); ++k)
-        walk_graph(a.graphs(k), path + "/" + who + "." + a.name() + "[" + std::to_string(k) + "]", f);
-    }
-  }
+  for (int pos = 0; pos < nodes.size(); ++pos) walk_node(nodes.Get(pos), pos, path, f);
 }
 
 template <typename F>
@@ -192,9 +194,18 @@ void walk_graph(const onnx::GraphProto& g, const std::string& path, const F& f) 
 }
 
 // Every checked tensor with its display name (a Constant's output name).
+// `main_nodes`: the main graph's nodes when the loader kept them compact
+// (only those with attributes have a proto to look into).
 template <typename F>
-void walk_model(const onnx::ModelProto& m, const F& f) {
-  walk_graph(m.graph(), "main", f);
+void walk_model(const onnx::ModelProto& m, const F& f, const CompactNodes* main_nodes = nullptr) {
+  if (main_nodes) {
+    for (const auto& t : m.graph().initializer()) f(t, "main", "initializer", t.name());
+    for (size_t pos = 0; pos < main_nodes->nodes.size(); ++pos)
+      if (const onnx::NodeProto* n = main_nodes->nodes[pos].proto)
+        walk_node(*n, static_cast<int>(pos), "main", f);
+  } else {
+    walk_graph(m.graph(), "main", f);
+  }
   for (const auto& fn : m.functions()) walk_nodes(fn.node(), "function:" + fn.domain() + ":" + fn.name(), f);
 }
 
@@ -295,21 +306,23 @@ ByteOrderReport check_byte_order(const LoadedModel& model, const ByteOrderOption
     ByteOrderTensor result;
   };
   std::vector<Entry> entries;
-  walk_model(model.proto(),
-             [&](const TensorProto& t, const std::string& graph, const char* kind, const std::string& name) {
-               if (t.data_location() == TensorProto::EXTERNAL) {
-                 ++report.external;
-                 return;
-               }
-               if (element_size(t.data_type()) == 0) return;
-               ByteOrderTensor r = assess(model, t, options);
-               if (r.sampled == 0) return;  // typed fields, empty or malformed: not checked
-               r.name = name;
-               r.graph = graph;
-               r.kind = kind;
-               ++report.checked;
-               entries.push_back({&t, std::move(r)});
-             });
+  walk_model(
+      model.proto(),
+      [&](const TensorProto& t, const std::string& graph, const char* kind, const std::string& name) {
+        if (t.data_location() == TensorProto::EXTERNAL) {
+          ++report.external;
+          return;
+        }
+        if (element_size(t.data_type()) == 0) return;
+        ByteOrderTensor r = assess(model, t, options);
+        if (r.sampled == 0) return;  // typed fields, empty or malformed: not checked
+        r.name = name;
+        r.graph = graph;
+        r.kind = kind;
+        ++report.checked;
+        entries.push_back({&t, std::move(r)});
+      },
+      model.compact_nodes.get());
 
   uint64_t strong_swapped = 0;
   for (const Entry& e : entries) {

@@ -191,7 +191,7 @@ bool is_integer_index_type(int32_t elem) {
 
 // The checks GuardedRegistry runs before an inference function (arity,
 // required attributes, attribute kinds), or give up.
-void check_schema(const onnx::NodeProto& n, const onnx::OpSchema& s) {
+void check_schema(const NodeFields& n, const onnx::OpSchema& s) {
   if (n.input_size() < s.min_input() || n.input_size() > s.max_input() || n.output_size() < s.min_output() ||
       n.output_size() > s.max_output())
     give_up();
@@ -209,21 +209,22 @@ void check_schema(const onnx::NodeProto& n, const onnx::OpSchema& s) {
   }
 }
 
-const onnx::AttributeProto* attribute(const onnx::NodeProto& n, std::string_view name) {
+const onnx::AttributeProto* attribute(const NodeFields& n, std::string_view name) {
   for (const auto& a : n.attribute())
     if (a.name() == name) return &a;
   return nullptr;
 }
 
-int64_t int_attribute(const onnx::NodeProto& n, std::string_view name, int64_t fallback) {
+int64_t int_attribute(const NodeFields& n, std::string_view name, int64_t fallback) {
   const onnx::AttributeProto* a = attribute(n, name);
   return a ? a->i() : fallback;
 }
 
 class FastPass {
  public:
-  FastPass(const onnx::ModelProto& model, const Limits& limits, const ValueNumbering& numbering)
-      : model_(model), limits_(limits), numbering_(numbering) {}
+  FastPass(const onnx::ModelProto& model, const CompactNodes* main_nodes, const Limits& limits,
+           const ValueNumbering& numbering)
+      : model_(model), main_nodes_(main_nodes), limits_(limits), numbering_(numbering) {}
 
   bool run() {
     if (model_.functions_size() > 0) return false;
@@ -237,9 +238,10 @@ class FastPass {
     if (g.sparse_initializer_size() > 0) return false;
     try {
       seed(g);
-      for (int i = 0; i < g.node_size(); ++i) {
+      const int count = main_nodes_ ? static_cast<int>(main_nodes_->nodes.size()) : g.node_size();
+      for (int i = 0; i < count; ++i) {
         operands_ = numbering_.operands(static_cast<size_t>(i));
-        infer(g.node(i));
+        infer(main_nodes_ ? NodeFields(main_nodes_->nodes[static_cast<size_t>(i)]) : NodeFields(g.node(i)));
       }
     } catch (const NotCovered&) {
       return false;
@@ -302,17 +304,17 @@ class FastPass {
     const onnx::OpSchema* schema;
   };
 
-  const OpEntry& op_entry(const onnx::NodeProto& n) {
+  const OpEntry& op_entry(const NodeFields& n) {
     auto it = ops_.find(n.op_type());
     if (it != ops_.end()) return it->second;
     auto kind_it = op_kinds().find(n.op_type());
     if (kind_it == op_kinds().end()) give_up();
-    const onnx::OpSchema* s = onnx::OpSchemaRegistry::Schema(n.op_type(), opset_, "");
+    const onnx::OpSchema* s = onnx::OpSchemaRegistry::Schema(std::string(n.op_type()), opset_, "");
     if (!s || !s->has_type_and_shape_inference_function()) give_up();
     return ops_.emplace(n.op_type(), OpEntry{kind_it->second, s}).first->second;
   }
 
-  void infer(const onnx::NodeProto& n) {
+  void infer(const NodeFields& n) {
     if (!n.domain().empty() && n.domain() != "ai.onnx") give_up();
     const OpEntry& op = op_entry(n);
     check_schema(n, *op.schema);
@@ -326,7 +328,7 @@ class FastPass {
     outputs_.push_back(define(id, std::move(out)));
   }
 
-  FastType infer_output(const onnx::NodeProto& n, OpKind kind) {
+  FastType infer_output(const NodeFields& n, OpKind kind) {
     switch (kind) {
       case OpKind::SameAsInput: {
         if (n.input_size() != 1) give_up();
@@ -415,7 +417,7 @@ class FastPass {
     return out;
   }
 
-  FastType gemm(const onnx::NodeProto& n) {
+  FastType gemm(const NodeFields& n) {
     const FastType& a = input_type(0);
     const FastType& b = input_type(1);
     if (n.input_size() > 2 && !n.input(2).empty()) input_type(2);
@@ -430,7 +432,7 @@ class FastPass {
     return out;
   }
 
-  FastType transpose(const onnx::NodeProto& n) {
+  FastType transpose(const NodeFields& n) {
     const FastType& in = input_type(0);
     FastType out;
     out.elem = in.elem;
@@ -456,7 +458,7 @@ class FastPass {
 
   // Reshape with its target shape in an int64 initializer whose bytes are in
   // the proto (libonnx 1.12's Reshape-5/13/14 inference).
-  FastType reshape(const onnx::NodeProto& n) {
+  FastType reshape(const NodeFields& n) {
     const FastType& data = input_type(0);
     input_type(1);
     auto init = initializers_.find(operands_[1]);
@@ -516,7 +518,7 @@ class FastPass {
     return out;
   }
 
-  FastType flatten(const onnx::NodeProto& n) {
+  FastType flatten(const NodeFields& n) {
     const FastType& in = input_type(0);
     FastType out;
     out.elem = in.elem;
@@ -533,7 +535,7 @@ class FastPass {
     return out;
   }
 
-  FastType concat(const onnx::NodeProto& n) {
+  FastType concat(const NodeFields& n) {
     std::vector<const FastType*> inputs;
     for (int j = 0; j < n.input_size(); ++j) inputs.push_back(&input_type(j));
     if (inputs.empty()) give_up();
@@ -575,9 +577,10 @@ class FastPass {
   }
 
   // Constant with a `value` tensor in the proto (other forms: libonnx).
-  FastType constant(const onnx::NodeProto& n) {
-    if (n.attribute_size() != 1 || n.attribute(0).name() != "value" || !n.attribute(0).has_t()) give_up();
-    const onnx::TensorProto& t = n.attribute(0).t();
+  FastType constant(const NodeFields& n) {
+    if (n.attribute_size() != 1 || n.attribute().Get(0).name() != "value" || !n.attribute().Get(0).has_t())
+      give_up();
+    const onnx::TensorProto& t = n.attribute().Get(0).t();
     if (payload_outside_proto(t) || t.data_type() == 0) give_up();
     FastType out;
     out.elem = t.data_type();
@@ -590,6 +593,7 @@ class FastPass {
   }
 
   const onnx::ModelProto& model_;
+  const CompactNodes* main_nodes_;  // the main graph's nodes when the loader kept them compact
   const Limits& limits_;
   const ValueNumbering& numbering_;
   int opset_ = 0;
@@ -624,12 +628,13 @@ class FastPass {
 }  // namespace
 
 std::optional<FastInference> fast_infer(const onnx::ModelProto& model, const Limits& limits,
-                                        const ValueNumbering* numbering) {
+                                        const ValueNumbering* numbering, const CompactNodes* main_nodes) {
   if (numbering) {
-    FastPass pass(model, limits, *numbering);
+    FastPass pass(model, main_nodes, limits, *numbering);
     if (!pass.run()) return std::nullopt;
     return pass.take_result();
   }
+  if (main_nodes) return std::nullopt;  // only the view, which numbers values itself, loads compact nodes
   // Number the main graph's names here; a name used before it is defined
   // gets an id that is not defined yet when it is read, so the pass gives up.
   const onnx::GraphProto& g = model.graph();
@@ -655,7 +660,7 @@ std::optional<FastInference> fast_infer(const onnx::ModelProto& model, const Lim
   local.value_count = ids.size();
   local.operands = [&](size_t node) { return operands.data() + first[node]; };
   local.id_of = id_of;
-  FastPass pass(model, limits, local);
+  FastPass pass(model, nullptr, limits, local);
   if (!pass.run()) return std::nullopt;
   return pass.take_result();
 }

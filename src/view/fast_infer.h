@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "zonnx/limits.h"
+#include "zonnx/loader.h"
 
 namespace zonnx::view {
 
@@ -61,8 +62,11 @@ struct ValueNumbering {
 
 // The pass itself, leaving the model as it is; nullopt when it does not cover
 // the model (see below). Without a numbering it numbers the names itself.
+// `main_nodes`: the main graph's nodes when the loader kept them compact
+// (then `numbering` is required).
 std::optional<FastInference> fast_infer(const onnx::ModelProto& model, const Limits& limits,
-                                        const ValueNumbering* numbering = nullptr);
+                                        const ValueNumbering* numbering = nullptr,
+                                        const CompactNodes* main_nodes = nullptr);
 
 // Infers the type of every node output of the main graph and merges it into
 // the model like run_shape_inference does (declared information wins; new

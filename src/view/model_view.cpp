@@ -143,13 +143,45 @@ std::vector<InputShape> parse_shape_information(const std::string& spec) {
 
 namespace {
 
-using Nodes = google::protobuf::RepeatedPtrField<onnx::NodeProto>;
+// A graph's nodes, as NodeProtos or (the main graph of a model loaded with
+// compact nodes) compact records, read alike through NodeFields.
+class Nodes {
+ public:
+  explicit Nodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& protos) : protos_(&protos) {}
+  explicit Nodes(const CompactNodes& compact) : compact_(&compact) {}
+  int size() const { return compact_ ? static_cast<int>(compact_->nodes.size()) : protos_->size(); }
+  NodeFields Get(int i) const {
+    return compact_ ? NodeFields(compact_->nodes[static_cast<size_t>(i)]) : NodeFields(protos_->Get(i));
+  }
+  class iterator {
+   public:
+    iterator(const Nodes* nodes, int i) : nodes_(nodes), i_(i) {}
+    NodeFields operator*() const { return nodes_->Get(i_); }
+    iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator!=(const iterator& other) const { return i_ != other.i_; }
 
-std::string normalize_domain(const std::string& d) { return d.empty() ? std::string("ai.onnx") : d; }
+   private:
+    const Nodes* nodes_;
+    int i_;
+  };
+  iterator begin() const { return {this, 0}; }
+  iterator end() const { return {this, size()}; }
 
-std::string node_label(const onnx::NodeProto& n, size_t pos) {
-  if (!n.name().empty()) return "'" + n.name() + "'";
-  return "#" + std::to_string(pos) + " (" + n.op_type() + ")";
+ private:
+  const google::protobuf::RepeatedPtrField<onnx::NodeProto>* protos_ = nullptr;
+  const CompactNodes* compact_ = nullptr;
+};
+
+std::string normalize_domain(std::string_view d) {
+  return d.empty() ? std::string("ai.onnx") : std::string(d);
+}
+
+std::string node_label(const NodeFields& n, size_t pos) {
+  if (!n.name().empty()) return "'" + std::string(n.name()) + "'";
+  return "#" + std::to_string(pos) + " (" + std::string(n.op_type()) + ")";
 }
 
 // Constant-node attributes that carry the value, converted to a tensor.
@@ -211,8 +243,14 @@ class ModelViewBuilder {
       // The fast pass only reads the proto and the operand table, and
       // build_nodes only writes the node and op tables.
       run_side_by_side(
-          parallel(), [&] { fast = view::fast_infer(model(), limits_, &numbering); }, [&] { build_nodes(); });
-      if (!fast) view::run_shape_inference(v_.model_->proto(), limits_, v_.warnings_, &v_.folded_values_);
+          parallel(),
+          [&] { fast = view::fast_infer(model(), limits_, &numbering, v_.model_->compact_nodes.get()); },
+          [&] { build_nodes(); });
+      if (!fast) {
+        // libonnx reads NodeProtos: compact nodes are parsed now (the view keeps using the records).
+        v_.model_->materialize_main_nodes();
+        view::run_shape_inference(v_.model_->proto(), limits_, v_.warnings_, &v_.folded_values_);
+      }
     } else {
       build_nodes();
     }
@@ -292,9 +330,10 @@ class ModelViewBuilder {
 
   const onnx::ModelProto& model() const { return v_.model_->proto(); }
 
-  const Nodes& nodes_of(int g) const {
+  Nodes nodes_of(int g) const {
     const GraphInfo& gi = v_.graphs_[static_cast<size_t>(g)];
-    return gi.proto ? gi.proto->node() : gi.function->node();
+    if (g == 0 && v_.model_->compact_nodes) return Nodes(*v_.model_->compact_nodes);
+    return Nodes(gi.proto ? gi.proto->node() : gi.function->node());
   }
 
   // -- graphs ---------------------------------------------------------------
@@ -316,7 +355,7 @@ class ModelViewBuilder {
     uint64_t nodes = 0;
     auto expand = [&](size_t from) {
       for (size_t g = from; g < v_.graphs_.size(); ++g) {
-        const Nodes& ns = nodes_of(static_cast<int>(g));
+        const Nodes ns = nodes_of(static_cast<int>(g));
         nodes += static_cast<uint64_t>(ns.size());
         if (nodes > limits_.max_nodes)
           fail("more than " + std::to_string(limits_.max_nodes) + " nodes (limit)");
@@ -331,7 +370,7 @@ class ModelViewBuilder {
           for (const auto& a : n.attribute()) {
             if (a.has_t()) check_tensor(a.t(), "tensor attribute", v_.graphs_[g].path);
             auto child = [&](const onnx::GraphProto& sub, const std::string& suffix) {
-              const std::string who = n.name().empty() ? "#" + std::to_string(pos) : n.name();
+              const std::string who = n.name().empty() ? "#" + std::to_string(pos) : std::string(n.name());
               GraphInfo info;
               info.path = v_.graphs_[g].path + "/" + who + "." + a.name() + suffix;
               info.proto = &sub;
@@ -443,9 +482,9 @@ class ModelViewBuilder {
 
   // The slot of `name` in graph g, made on its first mention there. The
   // name must be one of the proto's own strings (the index keeps a view of it).
-  ValueId slot(int g, const std::string& name) {
+  ValueId slot(int g, std::string_view name) {
     auto& index = v_.names_[static_cast<size_t>(g)];
-    auto [it, fresh] = index.try_emplace(std::string_view(name), static_cast<ValueId>(v_.values_.size()));
+    auto [it, fresh] = index.try_emplace(name, static_cast<ValueId>(v_.values_.size()));
     if (fresh) add_slot(g, lookup(v_.graphs_[static_cast<size_t>(g)].parent, name));
     return it->second;
   }
@@ -465,9 +504,9 @@ class ModelViewBuilder {
 
   // The slot validate_structure made for `name` in graph g, kNoValue if none.
   // Passes after it only look slots up, so they can run beside each other.
-  ValueId interned(int g, const std::string& name) const {
+  ValueId interned(int g, std::string_view name) const {
     const auto& index = v_.names_[static_cast<size_t>(g)];
-    auto it = index.find(std::string_view(name));
+    auto it = index.find(name);
     return it == index.end() ? kNoValue : it->second;
   }
 
@@ -482,10 +521,10 @@ class ModelViewBuilder {
         for (const auto& t : info.proto->sparse_initializer()) defined.insert(t.values().name());
       }
       for (const auto& n : nodes_of(gi)) {
-        for (const auto& i : n.input())
-          if (!i.empty()) used.insert(i);
-        for (const auto& o : n.output())
-          if (!o.empty()) defined.insert(o);
+        for (std::string_view i : n.input())
+          if (!i.empty()) used.emplace(i);
+        for (std::string_view o : n.output())
+          if (!o.empty()) defined.emplace(o);
         for (const auto& a : n.attribute()) {
           if (a.has_g()) walk(graph_index_.at(&a.g()));
           for (const auto& sub : a.graphs()) walk(graph_index_.at(&sub));
@@ -501,16 +540,17 @@ class ModelViewBuilder {
 
   // Whether graph g's nodes can be ordered at all (false: a genuine cycle).
   bool sortable(int g, std::string& cycle_node) const {
-    const Nodes& ns = nodes_of(g);
+    const Nodes ns = nodes_of(g);
     std::unordered_map<std::string, size_t> producer;
     for (int i = 0; i < ns.size(); ++i)
-      for (const auto& o : ns.Get(i).output())
-        if (!o.empty()) producer.emplace(o, static_cast<size_t>(i));
+      for (std::string_view o : ns.Get(i).output())
+        if (!o.empty()) producer.emplace(std::string(o), static_cast<size_t>(i));
     std::vector<std::vector<size_t>> users(static_cast<size_t>(ns.size()));
     std::vector<size_t> pending(static_cast<size_t>(ns.size()), 0);
     for (int i = 0; i < ns.size(); ++i) {
       const auto& n = ns.Get(i);
-      std::unordered_set<std::string> uses(n.input().begin(), n.input().end());
+      std::unordered_set<std::string> uses;
+      for (std::string_view in : n.input()) uses.emplace(in);
       for (const auto& a : n.attribute()) {
         auto add = [&](const onnx::GraphProto& sub) {
           for (const auto& f : free_names(graph_index_.at(&sub))) uses.insert(f);
@@ -546,15 +586,15 @@ class ModelViewBuilder {
     return false;
   }
 
-  [[noreturn]] void fail_order(const ScopeState& scope, const std::string& value) const {
+  [[noreturn]] void fail_order(const ScopeState& scope, std::string_view value) const {
     const GraphInfo& gi = v_.graphs_[static_cast<size_t>(scope.graph)];
     const auto& node = nodes_of(scope.graph).Get(static_cast<int>(scope.pos));
     std::string cycle_node;
     if (!sortable(scope.graph, cycle_node))
       fail("graph " + gi.path + " contains a cycle (through node " + cycle_node + "): node " +
-           node_label(node, scope.pos) + " uses '" + value + "' before it is produced");
+           node_label(node, scope.pos) + " uses '" + std::string(value) + "' before it is produced");
     fail("graph " + gi.path + " is not topologically sorted: node " + node_label(node, scope.pos) +
-         " uses '" + value + "' before it is produced");
+         " uses '" + std::string(value) + "' before it is produced");
   }
 
   // Makes the slots of graph g (definitions first: inputs, initializers, node
@@ -563,7 +603,7 @@ class ModelViewBuilder {
   // order, descending into subgraphs at their owner node.
   void check_graph(int g, std::vector<ScopeState*>& outer) {
     const GraphInfo& gi = v_.graphs_[static_cast<size_t>(g)];
-    const Nodes& ns = nodes_of(g);
+    const Nodes ns = nodes_of(g);
     ScopeState st;
     st.graph = g;
     size_t names = static_cast<size_t>(ns.size());
@@ -612,7 +652,7 @@ class ModelViewBuilder {
         const size_t first_output =
             operand_base_[base + static_cast<size_t>(i)] + static_cast<size_t>(n.input_size());
         for (int k = 0; k < n.output_size(); ++k) {
-          const std::string& o = n.output(k);
+          const std::string_view o = n.output(k);
           if (o.empty()) continue;
           const ValueId id = slot(g, o);
           SlotState& s = slot_state_[id];
@@ -638,7 +678,7 @@ class ModelViewBuilder {
       const auto& n = ns.Get(i);
       const size_t first_input = operand_base_[base + st.pos];
       for (int k = 0; k < n.input_size(); ++k) {
-        const std::string& in = n.input(k);
+        const std::string_view in = n.input(k);
         if (in.empty()) continue;
         // Most inputs are an output of one of the last few nodes (chains): a
         // comparison with those outputs, which are still in cache, answers as
@@ -663,7 +703,7 @@ class ModelViewBuilder {
           found = true;
         }
         if (!found)
-          fail("node " + node_label(n, st.pos) + " in graph " + gi.path + " uses '" + in +
+          fail("node " + node_label(n, st.pos) + " in graph " + gi.path + " uses '" + std::string(in) +
                "', which is not defined (not a graph input, initializer or output of an earlier node)");
         v_.operands_[first_input + static_cast<size_t>(k)] = nearest;
       }
@@ -675,8 +715,8 @@ class ModelViewBuilder {
     outer.pop_back();
   }
 
-  [[noreturn]] void fail_redefined(int g, int node, const std::string& value) const {
-    fail("value '" + value + "' is defined more than once in graph " +
+  [[noreturn]] void fail_redefined(int g, int node, std::string_view value) const {
+    fail("value '" + std::string(value) + "' is defined more than once in graph " +
          v_.graphs_[static_cast<size_t>(g)].path + " (again by node " +
          node_label(nodes_of(g).Get(node), static_cast<size_t>(node)) + ")");
   }
@@ -688,11 +728,11 @@ class ModelViewBuilder {
   // operands while the second one fills the name index, stopping at the first
   // name that is already there, which is the output the loop would fail at.
   void define_node_outputs_side_by_side(int g) {
-    const Nodes& ns = nodes_of(g);
+    const Nodes ns = nodes_of(g);
     const size_t base = node_base_[static_cast<size_t>(g)];
     const auto first_id = static_cast<ValueId>(v_.values_.size());
     int repeated_node = -1;
-    const std::string* repeated_value = nullptr;
+    std::optional<std::string_view> repeated_value;
     run_side_by_side(
         true,
         [&] {
@@ -711,11 +751,12 @@ class ModelViewBuilder {
           auto& index = v_.names_[static_cast<size_t>(g)];
           ValueId next = first_id;
           for (int i = 0; i < ns.size(); ++i) {
-            for (const std::string& o : ns.Get(i).output()) {
+            const NodeFields n = ns.Get(i);
+            for (std::string_view o : n.output()) {
               if (o.empty()) continue;
-              if (!index.try_emplace(std::string_view(o), next).second) {
+              if (!index.try_emplace(o, next).second) {
                 repeated_node = i;
-                repeated_value = &o;
+                repeated_value = o;
                 return;
               }
               ++next;
@@ -728,7 +769,7 @@ class ModelViewBuilder {
   // The value id of `name` when one of the kRecentProducers nodes before node i
   // of a graph (nodes `ns`, first node index `base`) outputs it, else kNoValue.
   static constexpr int kRecentProducers = 2;
-  ValueId recent_output(const Nodes& ns, size_t base, int i, const std::string& name) const {
+  ValueId recent_output(const Nodes& ns, size_t base, int i, std::string_view name) const {
     for (int j = i - 1; j >= 0 && j >= i - kRecentProducers; --j) {
       const auto& producer = ns.Get(j);
       for (int k = 0; k < producer.output_size(); ++k) {
@@ -953,12 +994,12 @@ class ModelViewBuilder {
   // Ids by the raw (domain, op_type) spelling, which views the proto; two
   // spellings of the default domain share one id through op_ids_.
   uint32_t op_id(const NodeInfo& n) {
-    auto key = std::make_pair(std::string_view(n.proto->domain()), std::string_view(n.proto->op_type()));
+    auto key = std::make_pair(n.fields.domain(), n.fields.op_type());
     auto it = raw_op_ids_.find(key);
     if (it != raw_op_ids_.end()) return it->second;
-    auto [named, fresh] =
-        op_ids_.try_emplace({n.domain, n.proto->op_type()}, static_cast<uint32_t>(v_.op_types_.size()));
-    if (fresh) v_.op_types_.push_back({n.domain, n.proto->op_type(), 0});
+    auto [named, fresh] = op_ids_.try_emplace({n.domain, std::string(n.fields.op_type())},
+                                              static_cast<uint32_t>(v_.op_types_.size()));
+    if (fresh) v_.op_types_.push_back({n.domain, std::string(n.fields.op_type()), 0});
     raw_op_ids_.emplace(key, named->second);
     return named->second;
   }
@@ -968,17 +1009,17 @@ class ModelViewBuilder {
       model_opsets_.emplace(normalize_domain(o.domain()), o.version());
     v_.nodes_.reserve(operand_base_.size());
     for (size_t g = 0; g < v_.graphs_.size(); ++g) {
-      const Nodes& ns = nodes_of(static_cast<int>(g));
+      const Nodes ns = nodes_of(static_cast<int>(g));
       for (int i = 0; i < ns.size(); ++i) {
         NodeInfo n;
         n.index = v_.nodes_.size();
         n.graph = static_cast<int>(g);
-        n.proto = &ns.Get(i);
+        n.fields = ns.Get(i);
         n.first_operand = static_cast<uint32_t>(operand_base_[n.index]);
-        n.input_count = static_cast<uint32_t>(n.proto->input_size());
-        n.output_count = static_cast<uint32_t>(n.proto->output_size());
-        n.attribute_count = static_cast<uint32_t>(n.proto->attribute_size());
-        n.domain = normalize_domain(n.proto->domain());
+        n.input_count = static_cast<uint32_t>(n.fields.input_size());
+        n.output_count = static_cast<uint32_t>(n.fields.output_size());
+        n.attribute_count = static_cast<uint32_t>(n.fields.attribute_size());
+        n.domain = normalize_domain(n.fields.domain());
         n.onnx = n.domain == "ai.onnx";
         n.op_id = op_id(n);
         auto [versions, fresh] = op_versions_.try_emplace({extra_[g].root_function, n.op_id});
@@ -1056,7 +1097,7 @@ class ModelViewBuilder {
         }
       }
       if (g == 0 && fast) {
-        const Nodes& ns = nodes_of(0);
+        const Nodes ns = nodes_of(0);
         // Each distinct type is converted once.
         std::vector<uint32_t> view_type(fast->types.size(), ModelView::kNoType);
         for (size_t i = 0; i < fast->node_count() && i < static_cast<size_t>(ns.size()); ++i) {
@@ -1077,12 +1118,12 @@ class ModelViewBuilder {
       const size_t end = first + static_cast<size_t>(nodes_of(graph).size());
       for (size_t i = first; i < end; ++i) {
         const NodeInfo& n = v_.nodes_[i];
-        if (n.op_id == constant_op && v_.output_value(n, 0) != kNoValue) add_constant(graph, *n.proto);
+        if (n.op_id == constant_op && v_.output_value(n, 0) != kNoValue) add_constant(graph, n.fields);
       }
     }
   }
 
-  void add_constant(int g, const onnx::NodeProto& n) {
+  void add_constant(int g, const NodeFields& n) {
     const onnx::TensorProto* tensor = nullptr;
     for (const auto& a : n.attribute()) {
       if (a.name() == "value" && a.has_t()) {
@@ -1212,6 +1253,16 @@ class ModelViewBuilder {
 ModelView ModelView::build(LoadedModel model, const ViewOptions& options) {
   ModelView view;
   view.model_ = std::make_unique<LoadedModel>(std::move(model));
+  // Nested graphs are typed by libonnx in the protos it infers, which for
+  // compact nodes are not the ones the records hold: such a model is read
+  // from parsed nodes (If/Loop/Scan in the main graph; rare in large graphs).
+  if (const auto& compact = view.model_->compact_nodes) {
+    bool nested = false;
+    for (const CompactNode& node : compact->nodes)
+      if (node.proto)
+        for (const auto& a : node.proto->attribute()) nested |= a.has_g() || a.graphs_size() > 0;
+    if (nested) view.model_->use_parsed_main_nodes();
+  }
   ModelViewBuilder(view, options).run();
   return view;
 }
@@ -1349,6 +1400,6 @@ std::optional<std::vector<double>> ModelView::value_floats(ValueId id) const {
 namespace zonnx {
 bool ModelView::folded_at_compile_time(const NodeInfo& node) const {
   if (folded_values_.empty() || node.graph != 0 || node.output_count != 1) return false;
-  return folded_values_.count(node.proto->output(0)) > 0;
+  return folded_values_.count(std::string(node.output_name(0))) > 0;
 }
 }  // namespace zonnx

@@ -45,7 +45,12 @@ class NullBuffer : public std::streambuf {
 
 // fuzz_loader: the structure-first loader on raw bytes.
 // Returns true when the bytes loaded, false on ModelError/UsageError.
+// Also loads the bytes with compact main-graph nodes (what inspect does): that
+// load must fail exactly when the plain one does, and its nodes, once parsed,
+// must be the plain load's model byte for byte; a difference aborts (a finding).
 inline bool run_loader(std::string_view bytes) {
+  std::string plain_error, compact_error;
+  std::string plain_model;
   try {
     LoadedModel model = load_model_from_bytes(bytes, kFuzzModelName);
     // Touch what the loader reports and read back every elided payload, so a
@@ -56,12 +61,25 @@ inline bool run_loader(std::string_view bytes) {
       if (auto raw = tensor_raw_bytes(model, tensor)) sink = sink + raw->size();
     }
     (void)sink;
-    return true;
-  } catch (const ModelError&) {
-    return false;
-  } catch (const UsageError&) {
-    return false;
+    plain_model = model.proto().SerializeAsString();
+  } catch (const ModelError& e) {
+    plain_error = e.what();
+  } catch (const UsageError& e) {
+    plain_error = e.what();
   }
+  try {
+    LoadOptions options;
+    options.compact_main_nodes = true;
+    LoadedModel model = load_model_from_bytes(bytes, kFuzzModelName, options);
+    model.materialize_main_nodes();
+    if (!plain_error.empty() || model.proto().SerializeAsString() != plain_model) std::abort();
+  } catch (const ModelError& e) {
+    compact_error = e.what();
+  } catch (const UsageError& e) {
+    compact_error = e.what();
+  }
+  if (compact_error != plain_error) std::abort();
+  return plain_error.empty();
 }
 
 // fuzz_inspect: load -> ModelView::build -> analyze -> JSON and text reports,
@@ -69,7 +87,9 @@ inline bool run_loader(std::string_view bytes) {
 // Returns true when a report was produced, false on ModelError/UsageError.
 inline bool run_inspect(std::string_view bytes) {
   try {
-    ModelView view = ModelView::build(load_model_from_bytes(bytes, kFuzzModelName));
+    LoadOptions load;
+    load.compact_main_nodes = true;  // as inspect loads
+    ModelView view = ModelView::build(load_model_from_bytes(bytes, kFuzzModelName, load));
     Gates gates;
     gates.fail_on_unsupported = true;
     gates.fail_on_cpu = true;

@@ -40,7 +40,7 @@ TEST(PlacementConfig, SqueezenetNnpaOpsConfigMatchesEveryNodeWithItsPlacement) {
     for (const auto& e : entries) {
       const json& match = e["pattern"]["match"];
       if (!std::regex_match(mlir_op_name(node), std::regex(match["node_type"].get<std::string>())) ||
-          !std::regex_match(node.name(), std::regex(match["onnx_node_name"].get<std::string>())))
+          !std::regex_match(std::string(node.name()), std::regex(match["onnx_node_name"].get<std::string>())))
         continue;
       ++matches;
       EXPECT_EQ(e["pattern"]["rewrite"]["device"], std::string(placement_name(v.placement))) << node.name();
@@ -94,7 +94,7 @@ TEST(PlacementConfig, VersionedOpsGetTheImportersSuffix) {
   b.output("bn");
   const Inspection r = inspect(b.save(temp_dir() + "/versions.onnx"));
   std::map<std::string, std::string> names;
-  for (const NodeInfo& n : r.view.nodes()) names[n.name()] = mlir_op_name(n);
+  for (const NodeInfo& n : r.view.nodes()) names[std::string(n.name())] = mlir_op_name(n);
   EXPECT_EQ(names["mean"], "onnx.ReduceMeanV13");  // opset 13 < 18: the V13 form
   EXPECT_EQ(names["softmax"], "onnx.Softmax");     // 13 is the newest Softmax form
   EXPECT_EQ(names["bn"], "onnx.BatchNormalizationInferenceMode");

@@ -159,7 +159,7 @@ TEST(View, GruKeepsNamedDims) {
     ++grus;
     EXPECT_EQ(n.since_version, 7);
     // The weights are initializers, so constants.
-    EXPECT_NE(v.constant_of(n.graph, n.proto->input(1)), nullptr);
+    EXPECT_NE(v.constant_of(n.graph, std::string(n.input_name(1))), nullptr);
   }
   EXPECT_EQ(grus, 2u);
 }
@@ -200,14 +200,15 @@ TEST(View, SileroIfSubgraphs) {
   bool found = false;
   for (const auto& n : v.nodes()) {
     if (n.graph == 0) continue;
-    for (const auto& in : n.proto->input()) {
+    for (std::string_view name : n.fields.input()) {
+      const std::string in(name);
       if (in.empty() || v.producer(0, in) == SIZE_MAX) continue;
       const GraphInfo& gi = v.graphs()[static_cast<size_t>(n.graph)];
       if (gi.parent != 0) continue;
       bool defined_inside = false;
       for (const auto& m : v.nodes())
         if (m.graph == n.graph)
-          for (const auto& o : m.proto->output()) defined_inside |= o == in;
+          for (std::string_view o : m.fields.output()) defined_inside |= o == in;
       if (defined_inside) continue;
       const auto& consumers = v.consumers(n.graph, in);
       EXPECT_NE(std::find(consumers.begin(), consumers.end(), n.index), consumers.end());
@@ -245,7 +246,7 @@ TEST(View, TransformerEncoder) {
   size_t readable = 0;
   for (const auto& n : v.nodes()) {
     if (n.op_type() != "Constant") continue;
-    const std::string& out = n.proto->output(0);
+    const std::string out(n.output_name(0));
     ASSERT_NE(v.constant_of(0, out), nullptr);
     if (v.constant_ints(0, out) || v.constant_floats(0, out)) ++readable;
     EXPECT_EQ(v.producer(0, out), n.index);
@@ -528,12 +529,13 @@ TEST(View, NodeFactsKeptByTheViewMatchEachProto) {
     ASSERT_FALSE(v.nodes().empty());
     size_t with_attributes = 0, nested = 0;
     for (const NodeInfo& n : v.nodes()) {
-      EXPECT_EQ(n.op_type(), n.proto->op_type());
-      EXPECT_NE(&n.op_type(), &n.proto->op_type());  // the view's own copy
+      const onnx::NodeProto& proto = *n.fields.proto();
+      EXPECT_EQ(n.op_type(), proto.op_type());
+      EXPECT_NE(&n.op_type(), &proto.op_type());  // the view's own copy
       EXPECT_EQ(n.op_type(), v.op_name(n));
-      EXPECT_EQ(n.input_count, static_cast<uint32_t>(n.proto->input_size()));
-      EXPECT_EQ(n.output_count, static_cast<uint32_t>(n.proto->output_size()));
-      EXPECT_EQ(n.attribute_count, static_cast<uint32_t>(n.proto->attribute_size()));
+      EXPECT_EQ(n.input_count, static_cast<uint32_t>(proto.input_size()));
+      EXPECT_EQ(n.output_count, static_cast<uint32_t>(proto.output_size()));
+      EXPECT_EQ(n.attribute_count, static_cast<uint32_t>(proto.attribute_size()));
       with_attributes += n.attribute_count > 0;
       nested += n.graph != 0;
     }
@@ -880,7 +882,7 @@ TEST(View, InferenceCanBeTurnedOff) {
   o.infer_shapes = false;
   ModelView v = view_of("squeezenet1_1_op13.onnx", o);
   EXPECT_EQ(dims(&v.facts().outputs[0].type), "[1,10]");  // declared
-  const size_t conv = node_named(v, v.nodes()[0].name());
+  const size_t conv = node_named(v, std::string(v.nodes()[0].name()));
   EXPECT_EQ(v.output_type(v.nodes()[conv], 0), nullptr);
 }
 
