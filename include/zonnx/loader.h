@@ -104,9 +104,9 @@ struct CompactNode {
 struct CompactNodes {
   std::vector<CompactNode> nodes;  // the main graph's nodes, in order
   std::vector<std::string_view> operands;
-  std::shared_ptr<const void> keep_alive;  // what the views and protos point into
-  struct Source;                           // the node fields' bytes, for LoadedModel::materialize_main_nodes
-  std::shared_ptr<const Source> source;
+  std::shared_ptr<const void> keep_alive;  // the arena of the nodes protobuf parsed
+  struct Source;                           // the node fields' bytes and the map, for materialize_main_nodes
+  std::shared_ptr<const Source> source;    // (plain nodes' views point into the map it holds)
 };
 
 // A node's names, op, domain and attributes, read from its NodeProto or its
@@ -147,27 +147,31 @@ class NodeFields {
   const onnx::NodeProto* proto_ = nullptr;
 };
 
+// Iterates what `owner.at(i)` gives for i = 0, 1, ... (ranges read by position).
+template <typename Owner, typename Value>
+class PositionIterator {
+ public:
+  PositionIterator(const Owner* owner, int i) : owner_(owner), i_(i) {}
+  Value operator*() const { return owner_->at(i_); }
+  PositionIterator& operator++() {
+    ++i_;
+    return *this;
+  }
+  bool operator!=(const PositionIterator& other) const { return i_ != other.i_; }
+
+ private:
+  const Owner* owner_;
+  int i_;
+};
+
 // Holds a copy of the fields, so iterating `nodes.Get(i).input()` is safe.
 class NodeFields::Names {
  public:
-  class iterator {
-   public:
-    iterator(const NodeFields* node, int i, bool inputs) : node_(node), i_(i), inputs_(inputs) {}
-    std::string_view operator*() const { return inputs_ ? node_->input(i_) : node_->output(i_); }
-    iterator& operator++() {
-      ++i_;
-      return *this;
-    }
-    bool operator!=(const iterator& other) const { return i_ != other.i_; }
-
-   private:
-    const NodeFields* node_;
-    int i_;
-    bool inputs_;
-  };
+  using iterator = PositionIterator<Names, std::string_view>;
   Names(const NodeFields& node, bool inputs) : node_(node), inputs_(inputs) {}
-  iterator begin() const { return {&node_, 0, inputs_}; }
-  iterator end() const { return {&node_, inputs_ ? node_.input_size() : node_.output_size(), inputs_}; }
+  std::string_view at(int i) const { return inputs_ ? node_.input(i) : node_.output(i); }
+  iterator begin() const { return {this, 0}; }
+  iterator end() const { return {this, inputs_ ? node_.input_size() : node_.output_size()}; }
 
  private:
   NodeFields node_;

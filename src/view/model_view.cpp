@@ -4,6 +4,7 @@
 #include <onnx/defs/schema.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
 #include <functional>
@@ -153,20 +154,8 @@ class Nodes {
   NodeFields Get(int i) const {
     return compact_ ? NodeFields(compact_->nodes[static_cast<size_t>(i)]) : NodeFields(protos_->Get(i));
   }
-  class iterator {
-   public:
-    iterator(const Nodes* nodes, int i) : nodes_(nodes), i_(i) {}
-    NodeFields operator*() const { return nodes_->Get(i_); }
-    iterator& operator++() {
-      ++i_;
-      return *this;
-    }
-    bool operator!=(const iterator& other) const { return i_ != other.i_; }
-
-   private:
-    const Nodes* nodes_;
-    int i_;
-  };
+  NodeFields at(int i) const { return Get(i); }
+  using iterator = PositionIterator<Nodes, NodeFields>;
   iterator begin() const { return {this, 0}; }
   iterator end() const { return {this, size()}; }
 
@@ -994,7 +983,7 @@ class ModelViewBuilder {
   // Ids by the raw (domain, op_type) spelling, which views the proto; two
   // spellings of the default domain share one id through op_ids_.
   uint32_t op_id(const NodeInfo& n) {
-    auto key = std::make_pair(n.fields.domain(), n.fields.op_type());
+    auto key = std::make_pair(n.domain_as_written(), n.fields.op_type());
     auto it = raw_op_ids_.find(key);
     if (it != raw_op_ids_.end()) return it->second;
     auto [named, fresh] = op_ids_.try_emplace({n.domain, std::string(n.fields.op_type())},
@@ -1002,6 +991,39 @@ class ModelViewBuilder {
     if (fresh) v_.op_types_.push_back({n.domain, std::string(n.fields.op_type()), 0});
     raw_op_ids_.emplace(key, named->second);
     return named->second;
+  }
+
+  // What build_nodes resolves per (function, raw domain, op_type). Nodes
+  // mostly repeat a few ops, so the last few answers are kept and compared
+  // before anything is hashed.
+  struct RecentOp {
+    bool used = false;
+    const onnx::FunctionProto* root = nullptr;
+    std::string_view domain, op_type;  // as written in the node
+    uint32_t id = 0;
+    bool onnx = false;
+    int64_t opset = 0;
+    int version = 0;
+  };
+  std::array<RecentOp, 8> recent_ops_;
+  size_t recent_next_ = 0;
+
+  // Sets n.domain (from the node's spelling) when it looks the op up.
+  const RecentOp& op_of(int g, NodeInfo& n) {
+    const onnx::FunctionProto* root = extra_[static_cast<size_t>(g)].root_function;
+    const std::string_view domain = n.fields.domain(), op_type = n.fields.op_type();
+    for (const RecentOp& r : recent_ops_)
+      if (r.used && r.op_type == op_type && r.domain == domain && r.root == root) return r;
+    RecentOp& r = recent_ops_[recent_next_++ % recent_ops_.size()];
+    n.domain = normalize_domain(domain);
+    r = RecentOp{true, root, domain, op_type, op_id(n), n.domain == "ai.onnx", 0, 0};
+    auto [versions, fresh] = op_versions_.try_emplace({root, r.id});
+    if (fresh) {
+      const int64_t opset = opset_for(g, n.domain);
+      versions->second = {opset, resolve_version(r.id, opset)};
+    }
+    std::tie(r.opset, r.version) = versions->second;
+    return r;
   }
 
   void build_nodes() {
@@ -1019,15 +1041,12 @@ class ModelViewBuilder {
         n.input_count = static_cast<uint32_t>(n.fields.input_size());
         n.output_count = static_cast<uint32_t>(n.fields.output_size());
         n.attribute_count = static_cast<uint32_t>(n.fields.attribute_size());
-        n.domain = normalize_domain(n.fields.domain());
-        n.onnx = n.domain == "ai.onnx";
-        n.op_id = op_id(n);
-        auto [versions, fresh] = op_versions_.try_emplace({extra_[g].root_function, n.op_id});
-        if (fresh) {
-          const int64_t opset = opset_for(static_cast<int>(g), n.domain);
-          versions->second = {opset, resolve_version(n.op_id, opset)};
-        }
-        std::tie(n.domain_opset, n.since_version) = versions->second;
+        const RecentOp& op = op_of(static_cast<int>(g), n);
+        n.op_id = op.id;
+        n.domain = v_.op_types_[op.id].domain;
+        n.onnx = op.onnx;
+        n.domain_opset = op.opset;
+        n.since_version = op.version;
         ++v_.op_types_[n.op_id].count;
         v_.nodes_.push_back(std::move(n));
       }
