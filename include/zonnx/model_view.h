@@ -250,7 +250,8 @@ class ModelView {
     uint32_t consumers_begin = 0;  // range in consumer_list_
     uint32_t consumers_end = 0;
   };
-  // Keys point into the proto's own strings, which the view never changes.
+  // Keys point into the model's own strings (its proto's, or the mapped
+  // file's for compact nodes), which the view never changes.
   using NameIndex = absl::flat_hash_map<std::string_view, ValueId>;
   friend class ModelViewBuilder;
   ValueId find_value(int graph, const std::string& name) const;  // nearest slot for the name

@@ -219,13 +219,13 @@ Json reason_json(const Reason& r) {
 }
 
 Json node_json(const ModelView& view, const NodeInfo& node, const NodeVerdict* verdict) {
-  const NodeFields& proto = node.fields;
+  const NodeFields& fields = node.fields;
   const auto& graphs = view.graphs();
   const bool graph_known = node.graph >= 0 && static_cast<size_t>(node.graph) < graphs.size();
   Json n = Json::object();
   n["index"] = node.index;
-  n["name"] = valid_utf8(proto.name());
-  n["op_type"] = valid_utf8(proto.op_type());
+  n["name"] = valid_utf8(fields.name());
+  n["op_type"] = valid_utf8(fields.op_type());
   n["domain"] = valid_utf8(node.domain);
   n["graph"] = graph_known ? valid_utf8(graphs[static_cast<size_t>(node.graph)].path) : std::string();
   n["version"] = node.since_version;
@@ -241,14 +241,14 @@ Json node_json(const ModelView& view, const NodeInfo& node, const NodeVerdict* v
   n["reasons"] = std::move(reasons);
   n["notes"] = std::move(notes);
   Json inputs = Json::array();
-  for (int i = 0; i < proto.input_size(); ++i) {
-    const std::string name(proto.input(i));
+  for (int i = 0; i < fields.input_size(); ++i) {
+    const std::string name(fields.input(i));
     inputs.push_back(value_json(name, name.empty() ? nullptr : view.input_type(node, i)));
   }
   n["inputs"] = std::move(inputs);
   Json outputs = Json::array();
-  for (int i = 0; i < proto.output_size(); ++i) {
-    const std::string name(proto.output(i));
+  for (int i = 0; i < fields.output_size(); ++i) {
+    const std::string name(fields.output(i));
     outputs.push_back(value_json(name, name.empty() ? nullptr : view.output_type(node, i)));
   }
   n["outputs"] = std::move(outputs);
@@ -311,7 +311,7 @@ class NodeText {
   // indented by `indent` more spaces (the node's place in the "nodes" array),
   // or node_json(...).dump() when one line.
   void write(const ModelView& view, const NodeInfo& node, const NodeVerdict* verdict, int indent) {
-    const NodeFields& proto = node.fields;
+    const NodeFields& fields = node.fields;
     const auto& graphs = view.graphs();
     const bool graph_known = node.graph >= 0 && static_cast<size_t>(node.graph) < graphs.size();
     const int in = indent + 2;
@@ -319,9 +319,9 @@ class NodeText {
     key(in, "index", true);
     out_ += std::to_string(node.index);
     key(in, "name");
-    append_json_string(out_, valid_utf8(proto.name()));
+    append_json_string(out_, valid_utf8(fields.name()));
     key(in, "op_type");
-    append_json_string(out_, valid_utf8(proto.op_type()));
+    append_json_string(out_, valid_utf8(fields.op_type()));
     key(in, "domain");
     append_json_string(out_, valid_utf8(node.domain));
     key(in, "graph");
@@ -358,9 +358,9 @@ class NodeText {
       out_ += "[]";
     }
     key(in, "inputs");
-    values(view, node, in, proto, true);
+    values(view, node, in, fields, true);
     key(in, "outputs");
-    values(view, node, in, proto, false);
+    values(view, node, in, fields, false);
     close(indent, '}');
   }
 

@@ -470,7 +470,8 @@ class ModelViewBuilder {
   }
 
   // The slot of `name` in graph g, made on its first mention there. The
-  // name must be one of the proto's own strings (the index keeps a view of it).
+  // name must be one of the model's own strings, in its proto or (compact
+  // nodes) its mapped file: the index keeps a view of it.
   ValueId slot(int g, std::string_view name) {
     auto& index = v_.names_[static_cast<size_t>(g)];
     auto [it, fresh] = index.try_emplace(name, static_cast<ValueId>(v_.values_.size()));
@@ -980,7 +981,7 @@ class ModelViewBuilder {
     return version;
   }
 
-  // Ids by the raw (domain, op_type) spelling, which views the proto; two
+  // Ids by the raw (domain, op_type) spelling, which views the node; two
   // spellings of the default domain share one id through op_ids_.
   uint32_t op_id(const NodeInfo& n) {
     auto key = std::make_pair(n.domain_as_written(), n.fields.op_type());
