@@ -104,6 +104,7 @@ struct CompactNode {
 struct CompactNodes {
   std::vector<CompactNode> nodes;  // the main graph's nodes, in order
   std::vector<std::string_view> operands;
+  bool nested_graphs = false;              // some node holds a graph attribute (If/Loop/Scan bodies)
   std::shared_ptr<const void> keep_alive;  // the arena of the nodes protobuf parsed
   struct Source;                           // the node fields' bytes and the map, for materialize_main_nodes
   std::shared_ptr<const Source> source;    // (plain nodes' views point into the map it holds)

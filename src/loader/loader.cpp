@@ -94,14 +94,27 @@ class PieceStream final : public gp::io::ZeroCopyInputStream {
   int64_t position_ = 0;
 };
 
-// Pieces of the skeleton's bytes [begin, end), found through `starts`: the
-// skeleton offset at which each piece begins.
-void append_slice(const detail::Skeleton& skeleton, const std::vector<uint64_t>& starts, uint64_t begin,
-                  uint64_t end, std::vector<detail::SkeletonPiece>& out) {
+// Where each piece begins in the concatenation of `pieces`, and (last) its size.
+std::vector<uint64_t> piece_starts(const std::vector<detail::SkeletonPiece>& pieces) {
+  std::vector<uint64_t> starts;
+  starts.reserve(pieces.size() + 1);
+  uint64_t at = 0;
+  for (const detail::SkeletonPiece& piece : pieces) {
+    starts.push_back(at);
+    at += piece.length;
+  }
+  starts.push_back(at);
+  return starts;
+}
+
+// The pieces of bytes [begin, end) of the concatenation of `pieces`, found
+// through `starts` (piece_starts).
+void append_slice(const std::vector<detail::SkeletonPiece>& pieces, const std::vector<uint64_t>& starts,
+                  uint64_t begin, uint64_t end, std::vector<detail::SkeletonPiece>& out) {
   if (begin >= end) return;
   size_t i = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), begin) - starts.begin()) - 1;
   for (; begin < end; ++i) {
-    const detail::SkeletonPiece& piece = skeleton.pieces[i];
+    const detail::SkeletonPiece& piece = pieces[i];
     const uint64_t skip = begin - starts[i];
     const uint64_t take = std::min(piece.length - skip, end - begin);
     out.push_back(detail::SkeletonPiece{piece.generated, piece.offset + skip, take});
@@ -122,13 +135,7 @@ struct SplitSkeleton {
 // `later_share`: the part of the node bytes given to the later nodes (0..0.5].
 SplitSkeleton split_skeleton(detail::Skeleton& skeleton, double later_share) {
   const detail::MainGraphLayout& graph = skeleton.main_graph;
-  std::vector<uint64_t> starts;
-  starts.reserve(skeleton.pieces.size());
-  uint64_t at = 0;
-  for (const detail::SkeletonPiece& piece : skeleton.pieces) {
-    starts.push_back(at);
-    at += piece.length;
-  }
+  const std::vector<uint64_t> starts = piece_starts(skeleton.pieces);
   // The later nodes start at the sampled node start nearest past the cut
   // (later_share of the nodes' bytes from the end; the last sample when there
   // is none); the runs clipped to start there are the later nodes.
@@ -155,18 +162,18 @@ SplitSkeleton split_skeleton(detail::Skeleton& skeleton, double later_share) {
   }
 
   SplitSkeleton split;
-  append_slice(skeleton, starts, 0, graph.field_begin, split.rest);
+  append_slice(skeleton.pieces, starts, 0, graph.field_begin, split.rest);
   const uint64_t header_at = skeleton.generated.size();
   wire::append_tag(skeleton.generated, detail::kModelGraphField, wire::WireType::LengthDelimited);
   wire::append_varint(skeleton.generated, graph.body_end - graph.body_begin - later_bytes);
   split.rest.push_back(detail::SkeletonPiece{true, header_at, skeleton.generated.size() - header_at});
   uint64_t kept_from = graph.body_begin;  // graph body bytes not yet placed in `rest`
   for (const auto& run : later) {
-    append_slice(skeleton, starts, kept_from, run.begin, split.rest);
-    append_slice(skeleton, starts, run.begin, run.end, split.later_nodes);
+    append_slice(skeleton.pieces, starts, kept_from, run.begin, split.rest);
+    append_slice(skeleton.pieces, starts, run.begin, run.end, split.later_nodes);
     kept_from = run.end;
   }
-  append_slice(skeleton, starts, kept_from, skeleton.size, split.rest);
+  append_slice(skeleton.pieces, starts, kept_from, skeleton.size, split.rest);
   return split;
 }
 
@@ -176,6 +183,18 @@ bool parse_pieces(const std::vector<detail::SkeletonPiece>& pieces, const std::s
   gp::io::CodedInputStream input(&stream);
   input.SetRecursionLimit(recursion_limit);
   return into.ParseFromCodedStream(&input) && input.ConsumedEntireMessage();
+}
+
+// Moves the nodes of `from` after those of `to`'s graph; both on one arena,
+// so only pointers move. Returns how many.
+int move_nodes_into(onnx::GraphProto& from, onnx::ModelProto& to) {
+  const int count = from.node_size();
+  std::vector<onnx::NodeProto*> moved(static_cast<size_t>(count));
+  from.mutable_node()->UnsafeArenaExtractSubrange(0, count, moved.data());
+  auto& nodes = *to.mutable_graph()->mutable_node();
+  nodes.Reserve(nodes.size() + count);
+  for (onnx::NodeProto* node : moved) nodes.UnsafeArenaAddAllocated(node);
+  return count;
 }
 
 }  // namespace
@@ -199,15 +218,7 @@ class PieceCursor {
  public:
   PieceCursor(const std::vector<detail::SkeletonPiece>& pieces, const std::string& generated,
               const uint8_t* file)
-      : pieces_(pieces), generated_(generated), file_(file) {
-    starts_.reserve(pieces.size() + 1);
-    uint64_t at = 0;
-    for (const auto& piece : pieces) {
-      starts_.push_back(at);
-      at += piece.length;
-    }
-    starts_.push_back(at);
-  }
+      : pieces_(pieces), generated_(generated), file_(file), starts_(piece_starts(pieces)) {}
   uint64_t size() const { return starts_.back(); }
 
   // The bytes [begin, end) when one piece of the input file holds them all, else null.
@@ -230,9 +241,9 @@ class PieceCursor {
     return false;
   }
   // The pieces covering [begin, end).
-  std::vector<detail::SkeletonPiece> slice(uint64_t begin, uint64_t end) {
+  std::vector<detail::SkeletonPiece> slice(uint64_t begin, uint64_t end) const {
     std::vector<detail::SkeletonPiece> out;
-    append_slice_of(begin, end, out);
+    append_slice(pieces_, starts_, begin, end, out);
     return out;
   }
 
@@ -246,21 +257,10 @@ class PieceCursor {
     const uint8_t* base = piece.generated ? reinterpret_cast<const uint8_t*>(generated_.data()) : file_;
     return base[piece.offset + (pos - starts_[current_])];
   }
-  void append_slice_of(uint64_t begin, uint64_t end, std::vector<detail::SkeletonPiece>& out) {
-    seek(begin);
-    for (size_t i = current_; begin < end; ++i) {
-      const detail::SkeletonPiece& piece = pieces_[i];
-      const uint64_t skip = begin - starts_[i];
-      const uint64_t take = std::min(piece.length - skip, end - begin);
-      out.push_back(detail::SkeletonPiece{piece.generated, piece.offset + skip, take});
-      begin += take;
-    }
-  }
-
   const std::vector<detail::SkeletonPiece>& pieces_;
   const std::string& generated_;
   const uint8_t* file_;
-  std::vector<uint64_t> starts_;
+  std::vector<uint64_t> starts_;  // piece_starts(pieces_)
   size_t current_ = 0;
 };
 
@@ -360,6 +360,7 @@ std::shared_ptr<CompactNodes> decode_compact_nodes(const std::vector<detail::Ske
       node.output_count = static_cast<uint32_t>(proto->output_size());
       for (const auto& name : proto->input()) out->operands.emplace_back(name);
       for (const auto& name : proto->output()) out->operands.emplace_back(name);
+      for (const auto& a : proto->attribute()) out->nested_graphs |= a.has_g() || a.graphs_size() > 0;
     }
     out->nodes.push_back(node);
   }
@@ -423,13 +424,7 @@ int parse_skeleton(detail::Skeleton& skeleton, const uint8_t* file, int recursio
         later_parsed = parse_pieces(parts.later_nodes, skeleton.generated, file, recursion_limit, *later);
       });
   if (!rest_parsed || !later_parsed) return 0;
-  auto& nodes = *model.mutable_graph()->mutable_node();
-  const int count = later->node_size();
-  second_part_nodes = static_cast<uint64_t>(count);
-  std::vector<onnx::NodeProto*> moved(static_cast<size_t>(count));
-  later->mutable_node()->UnsafeArenaExtractSubrange(0, count, moved.data());
-  nodes.Reserve(nodes.size() + count);
-  for (onnx::NodeProto* node : moved) nodes.UnsafeArenaAddAllocated(node);
+  second_part_nodes = static_cast<uint64_t>(move_nodes_into(*later, model));
   return 2;
 }
 
@@ -564,12 +559,7 @@ void LoadedModel::materialize_main_nodes() {
   auto* later = gp::Arena::CreateMessage<onnx::GraphProto>(proto_->GetArena());
   if (!parse_pieces(source.pieces, source.generated, source.file->data(), source.recursion_limit, *later))
     throw ModelError(path, "not an ONNX model: protobuf rejected the model structure");
-  const int count = later->node_size();
-  std::vector<onnx::NodeProto*> moved(static_cast<size_t>(count));
-  later->mutable_node()->UnsafeArenaExtractSubrange(0, count, moved.data());
-  auto& nodes = *proto_->mutable_graph()->mutable_node();
-  nodes.Reserve(count);
-  for (onnx::NodeProto* node : moved) nodes.UnsafeArenaAddAllocated(node);
+  move_nodes_into(*later, *proto_);
 }
 
 const google::protobuf::RepeatedPtrField<onnx::AttributeProto>& NodeFields::attribute() const {

@@ -983,13 +983,14 @@ class ModelViewBuilder {
 
   // Ids by the raw (domain, op_type) spelling, which views the node; two
   // spellings of the default domain share one id through op_ids_.
-  uint32_t op_id(const NodeInfo& n) {
-    auto key = std::make_pair(n.domain_as_written(), n.fields.op_type());
+  // `domain` is `raw_domain` normalised.
+  uint32_t op_id(std::string_view raw_domain, std::string_view op_type, const std::string& domain) {
+    auto key = std::make_pair(raw_domain, op_type);
     auto it = raw_op_ids_.find(key);
     if (it != raw_op_ids_.end()) return it->second;
-    auto [named, fresh] = op_ids_.try_emplace({n.domain, std::string(n.fields.op_type())},
-                                              static_cast<uint32_t>(v_.op_types_.size()));
-    if (fresh) v_.op_types_.push_back({n.domain, std::string(n.fields.op_type()), 0});
+    auto [named, fresh] =
+        op_ids_.try_emplace({domain, std::string(op_type)}, static_cast<uint32_t>(v_.op_types_.size()));
+    if (fresh) v_.op_types_.push_back({domain, std::string(op_type), 0});
     raw_op_ids_.emplace(key, named->second);
     return named->second;
   }
@@ -1009,18 +1010,18 @@ class ModelViewBuilder {
   std::array<RecentOp, 8> recent_ops_;
   size_t recent_next_ = 0;
 
-  // Sets n.domain (from the node's spelling) when it looks the op up.
-  const RecentOp& op_of(int g, NodeInfo& n) {
+  const RecentOp& op_of(int g, const NodeFields& n) {
     const onnx::FunctionProto* root = extra_[static_cast<size_t>(g)].root_function;
-    const std::string_view domain = n.fields.domain(), op_type = n.fields.op_type();
+    const std::string_view raw_domain = n.domain(), op_type = n.op_type();
     for (const RecentOp& r : recent_ops_)
-      if (r.used && r.op_type == op_type && r.domain == domain && r.root == root) return r;
+      if (r.used && r.op_type == op_type && r.domain == raw_domain && r.root == root) return r;
     RecentOp& r = recent_ops_[recent_next_++ % recent_ops_.size()];
-    n.domain = normalize_domain(domain);
-    r = RecentOp{true, root, domain, op_type, op_id(n), n.domain == "ai.onnx", 0, 0};
+    const std::string domain = normalize_domain(raw_domain);
+    r = RecentOp{true, root, raw_domain, op_type, op_id(raw_domain, op_type, domain), domain == "ai.onnx",
+                 0,    0};
     auto [versions, fresh] = op_versions_.try_emplace({root, r.id});
     if (fresh) {
-      const int64_t opset = opset_for(g, n.domain);
+      const int64_t opset = opset_for(g, domain);
       versions->second = {opset, resolve_version(r.id, opset)};
     }
     std::tie(r.opset, r.version) = versions->second;
@@ -1042,7 +1043,7 @@ class ModelViewBuilder {
         n.input_count = static_cast<uint32_t>(n.fields.input_size());
         n.output_count = static_cast<uint32_t>(n.fields.output_size());
         n.attribute_count = static_cast<uint32_t>(n.fields.attribute_size());
-        const RecentOp& op = op_of(static_cast<int>(g), n);
+        const RecentOp& op = op_of(static_cast<int>(g), n.fields);
         n.op_id = op.id;
         n.domain = v_.op_types_[op.id].domain;
         n.onnx = op.onnx;
@@ -1276,13 +1277,8 @@ ModelView ModelView::build(LoadedModel model, const ViewOptions& options) {
   // Nested graphs are typed by libonnx in the protos it infers, which for
   // compact nodes are not the ones the records hold: such a model is read
   // from parsed nodes (If/Loop/Scan in the main graph; rare in large graphs).
-  if (const auto& compact = view.model_->compact_nodes) {
-    bool nested = false;
-    for (const CompactNode& node : compact->nodes)
-      if (node.proto)
-        for (const auto& a : node.proto->attribute()) nested |= a.has_g() || a.graphs_size() > 0;
-    if (nested) view.model_->use_parsed_main_nodes();
-  }
+  if (view.model_->compact_nodes && view.model_->compact_nodes->nested_graphs)
+    view.model_->use_parsed_main_nodes();
   ModelViewBuilder(view, options).run();
   return view;
 }

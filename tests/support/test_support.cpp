@@ -34,6 +34,17 @@ std::string shared_dir() {
 }
 std::string zonnx_binary() { return ZONNX_BINARY; }
 
+std::vector<std::string> real_models() {
+  std::vector<std::string> paths;
+  auto add = [&](const std::string& dir) {
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.path().extension() == ".onnx") paths.push_back(entry.path().string());
+  };
+  add(source_dir() + "/models");
+  if (const std::string shared = shared_dir(); !shared.empty()) add(shared + "/models");
+  return paths;
+}
+
 namespace {
 struct TempDirs {
   std::vector<std::string> dirs;

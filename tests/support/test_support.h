@@ -16,6 +16,8 @@ std::string source_dir();                            // checkout root
 std::string bundled_model(const std::string& file);  // models/<file>
 // ../shared, or "" when it is not there (tests that need it call GTEST_SKIP).
 std::string shared_dir();
+// Every .onnx in models/ and, when ../shared is there, in ../shared/models.
+std::vector<std::string> real_models();
 std::string zonnx_binary();
 
 // A fresh empty directory under the system temp dir, removed at exit.

@@ -303,16 +303,10 @@ TEST(ByteOrder, EveryCheckedTypeMadeFromRealWeights) {
 // ---- no false alarm -----------------------------------------------------------
 
 std::vector<std::string> corpus() {
-  std::vector<std::string> out;
-  for (auto& e : fs::directory_iterator(source_dir() + "/models"))
-    if (e.path().extension() == ".onnx") out.push_back(e.path().string());
+  std::vector<std::string> out = test::real_models();
   const std::string shared = shared_dir();
   std::vector<std::string> node_dirs = {"/usr/share/libonnx-testdata/data/node"};
-  if (!shared.empty()) {
-    for (auto& e : fs::directory_iterator(shared + "/models"))
-      if (e.path().extension() == ".onnx") out.push_back(e.path().string());
-    node_dirs.push_back(shared + "/onnx-node-tests");
-  }
+  if (!shared.empty()) node_dirs.push_back(shared + "/onnx-node-tests");
   for (const auto& dir : node_dirs) {
     if (!fs::is_directory(dir)) continue;
     for (auto& e : fs::directory_iterator(dir))

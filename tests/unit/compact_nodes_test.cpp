@@ -4,7 +4,6 @@
 // on them must be the one built on parsed nodes.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -21,9 +20,9 @@
 namespace zonnx {
 namespace {
 
-namespace fs = std::filesystem;
 using test::bundled_model;
 using test::ModelBuilder;
+using test::real_models;
 using test::set_attr;
 
 constexpr int kFloat = onnx::TensorProto::FLOAT;
@@ -32,18 +31,6 @@ LoadOptions compact_options() {
   LoadOptions options;
   options.compact_main_nodes = true;
   return options;
-}
-
-// Bundled models, and the shared ones when ../shared is there.
-std::vector<std::string> real_models() {
-  std::vector<std::string> paths;
-  for (const char* file : {"gru_op13.onnx", "silero_vad_16k_op15.onnx", "squeezenet1_1_op13.onnx",
-                           "transformer_encoder_op17.onnx"})
-    paths.push_back(bundled_model(file));
-  if (const std::string shared = test::shared_dir(); !shared.empty())
-    for (const auto& entry : fs::directory_iterator(shared + "/models"))
-      if (entry.path().extension() == ".onnx") paths.push_back(entry.path().string());
-  return paths;
 }
 
 std::vector<std::string> names(NodeFields::Names list) {
